@@ -1,0 +1,74 @@
+/**
+ * The one error base class of Millrace. Every package narrows `code` to its own closed union
+ * (`LOG_…`, `CONFIG_…` here; `STREAMS_…`, `CONNECT_…` in later layers). Tests assert `code` and
+ * `details`, never message text. Messages name identifiers (topic, partition, offset, file,
+ * position), never record payloads.
+ */
+export class MillraceError<Code extends string = string> extends Error {
+  readonly code: Code
+  /** True only where retrying the same call can succeed; false unless a code says otherwise. */
+  readonly retriable: boolean
+  /** Structured identifiers of what failed (file, position, topic, partition, offset, …). */
+  readonly details: Readonly<Record<string, string | number | bigint | boolean | undefined>>
+
+  constructor(
+    code: Code,
+    message: string,
+    options: {
+      cause?: unknown
+      retriable?: boolean
+      details?: Record<string, string | number | bigint | boolean | undefined>
+    } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'MillraceError'
+    this.code = code
+    this.retriable = options.retriable ?? false
+    this.details = Object.freeze({ ...(options.details ?? {}) })
+  }
+}
+
+/** Error codes raised by `src/log`. */
+export type LogErrorCode =
+  /** Bytes of a record batch are truncated, fail their CRC or break the v2 layout. */
+  | 'LOG_CORRUPT_BATCH'
+  /** Data that had been made durable (below the recovery point) is damaged; never silently dropped. */
+  | 'LOG_CORRUPT_SEGMENT'
+  | 'LOG_UNSUPPORTED_COMPRESSION'
+  /** A batch (or record) is larger than `max.message.bytes`. */
+  | 'LOG_RECORD_TOO_LARGE'
+  /** A record is invalid for its topic, e.g. a null key on a compacted topic. */
+  | 'LOG_INVALID_RECORD'
+  | 'LOG_INVALID_TOPIC'
+  | 'LOG_TOPIC_EXISTS'
+  | 'LOG_UNKNOWN_TOPIC'
+  | 'LOG_UNKNOWN_PARTITION'
+  | 'LOG_INVALID_PARTITIONS'
+  | 'LOG_OFFSET_OUT_OF_RANGE'
+  /** Another process (or another Broker in this process) holds the data directory. */
+  | 'LOG_DATA_DIR_LOCKED'
+  | 'LOG_DATA_DIR_INVALID'
+  /** A file operation failed (EIO, ENOSPC, …); `cause` holds the system error. */
+  | 'LOG_IO_ERROR'
+  | 'LOG_CLOSED'
+
+/** Error codes for configuration problems, shared by every layer. */
+export type ConfigErrorCode = 'CONFIG_INVALID'
+
+export type LogError = MillraceError<LogErrorCode>
+export type ConfigError = MillraceError<ConfigErrorCode>
+
+/** Shorthand used inside `src/log` so call sites stay one line. */
+export function logError(
+  code: LogErrorCode,
+  message: string,
+  details?: Record<string, string | number | bigint | boolean | undefined>,
+  cause?: unknown,
+): LogError {
+  return new MillraceError(code, message, { details, cause })
+}
+
+/** True when `err` is a MillraceError carrying `code`. */
+export function isMillraceError<C extends string>(err: unknown, code?: C): err is MillraceError<C> {
+  return err instanceof MillraceError && (code === undefined || err.code === code)
+}
