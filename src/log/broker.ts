@@ -1,0 +1,703 @@
+/**
+ * The embedded broker: one data directory, its topics and their partition logs, and the
+ * background work that keeps them in shape (retention, flush.ms, recovery-point checkpoints).
+ *
+ * Producer, consumer and admin clients (the `LogClient` contract) are built on the methods here.
+ *
+ * On disk:
+ * ```
+ * <dataDir>/.lock                              exclusive lock (pid), held while open
+ * <dataDir>/meta.json                          format version, cluster id, topic catalogue
+ * <dataDir>/recovery-point-offset-checkpoint   offsets below which each partition is fsynced
+ * <dataDir>/log-start-offset-checkpoint        each partition's log start offset
+ * <dataDir>/.clean-shutdown                    present only after a clean close
+ * <dataDir>/<topic>-<partition>/…              segments (see PartitionLog)
+ * ```
+ */
+import { join } from 'node:path'
+import { systemClock, type Clock, type ClockTimer } from './clock.js'
+import { isMillraceError, logError, MillraceError, type LogError } from './errors.js'
+import type { FileIO } from './storage/file-io.js'
+import { NodeFileIO } from './storage/node-file-io.js'
+import { PartitionLog, type AppendResult, type PartitionLogConfig } from './storage/partition-log.js'
+import { ReadBufferPool } from './storage/read-pool.js'
+import { readOffsetCheckpoint, writeOffsetCheckpoint, type OffsetCheckpointEntry } from './storage/checkpoint-file.js'
+import {
+  describeTopicConfig,
+  resolveTopicConfig,
+  type TopicConfig,
+  type TopicConfigEntry,
+  type TopicConfigOverrides,
+} from './topic-config.js'
+import { parsePartitionDirName, resolvePartitionDir, topicCollisionKey, validateTopicName } from './topic-name.js'
+import {
+  META_FORMAT_VERSION,
+  newKafkaUuid,
+  readBrokerMetadata,
+  writeBrokerMetadata,
+  type BrokerMetadata,
+} from './broker-metadata.js'
+import { applyRetention } from './retention.js'
+import type { TopicPartition } from './topic-partition.js'
+
+export const LOCK_FILE = '.lock'
+export const CLEAN_SHUTDOWN_FILE = '.clean-shutdown'
+export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint'
+export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint'
+
+/** Most partitions one topic may have (keeps a typo from creating millions of directories). */
+export const MAX_PARTITIONS_PER_TOPIC = 10_000
+
+export interface BrokerOptions {
+  /** Directory holding all data; created when missing. */
+  dataDir: string
+  /** Time source for retention, rolling and timers (default: the system clock). */
+  clock?: Clock
+  /** File I/O implementation (default `node:fs`); tests inject a fault-injecting one. */
+  io?: FileIO
+  /** Broker-wide topic config defaults (Kafka names, e.g. `{ 'retention.ms': '3600000' }`). */
+  topicDefaults?: TopicConfigOverrides
+  /** How often retention runs (Kafka `log.retention.check.interval.ms`, default 300000). */
+  retentionCheckIntervalMs?: number
+  /** How often `flush.ms` deadlines are checked (default 1000). */
+  flushCheckIntervalMs?: number
+  /** How often changed recovery points are checkpointed (default 1000). */
+  recoveryPointCheckpointIntervalMs?: number
+  /** Receives errors of background tasks (default: `process.emitWarning`). */
+  onBackgroundError?: (task: string, err: unknown) => void
+}
+
+export interface NewTopic {
+  topic: string
+  /** Default 1. */
+  partitions?: number
+  /** Kafka-named topic config overrides. */
+  configs?: TopicConfigOverrides
+}
+
+export interface PartitionDescription {
+  partition: number
+  logStartOffset: number
+  logEndOffset: number
+  /** Offsets below this are fsynced. */
+  recoveryPoint: number
+  sizeBytes: number
+  segments: number
+  /** Set when the partition could not be opened (e.g. `LOG_CORRUPT_SEGMENT`) or has failed. */
+  error?: { code: string; message: string }
+}
+
+export interface TopicDescription {
+  topic: string
+  topicId: string
+  partitions: PartitionDescription[]
+  configs: TopicConfigEntry[]
+}
+
+export interface BrokerAppendOptions {
+  /** Resolve only once the batches are fsynced (group commit with concurrent appends). */
+  durable?: boolean
+  /** Batches were encoded in this process by Millrace (skips the CRC re-check). */
+  trusted?: boolean
+}
+
+interface PartitionState {
+  log?: PartitionLog
+  error?: LogError
+}
+
+interface TopicState {
+  meta: BrokerMetadata['topics'][string]
+  config: TopicConfig
+  partitions: PartitionState[]
+}
+
+/**
+ * The embedded broker. Open one per data directory (`LOG_DATA_DIR_LOCKED` otherwise); close it
+ * to flush, checkpoint and mark a clean shutdown. All methods but `open`/`close`/durable appends
+ * are synchronous. The broker owns the files under its data directory.
+ */
+export class Broker {
+  readonly dataDir: string
+  readonly clusterId: string
+  private readonly io: FileIO
+  private readonly clock: Clock
+  private readonly pool = new ReadBufferPool()
+  private readonly topicDefaults: TopicConfigOverrides
+  private readonly topics = new Map<string, TopicState>()
+  private readonly timers: ClockTimer[] = []
+  private readonly onBackgroundError: (task: string, err: unknown) => void
+  private readonly intervals: { retention: number; flush: number; checkpoint: number }
+  private meta: BrokerMetadata
+  private releaseLock: () => void
+  private lastCheckpoint = ''
+  private closed = false
+
+  private constructor(init: {
+    options: BrokerOptions
+    io: FileIO
+    clock: Clock
+    meta: BrokerMetadata
+    releaseLock: () => void
+  }) {
+    this.dataDir = init.options.dataDir
+    this.io = init.io
+    this.clock = init.clock
+    this.meta = init.meta
+    this.clusterId = init.meta.clusterId
+    this.releaseLock = init.releaseLock
+    this.topicDefaults = init.options.topicDefaults ?? {}
+    this.onBackgroundError =
+      init.options.onBackgroundError ??
+      ((task, err) => process.emitWarning(`millrace ${task} failed: ${err instanceof Error ? err.message : String(err)}`))
+    this.intervals = {
+      retention: positive(init.options.retentionCheckIntervalMs, 300_000, 'retentionCheckIntervalMs'),
+      flush: positive(init.options.flushCheckIntervalMs, 1_000, 'flushCheckIntervalMs'),
+      checkpoint: positive(init.options.recoveryPointCheckpointIntervalMs, 1_000, 'recoveryPointCheckpointIntervalMs'),
+    }
+  }
+
+  /**
+   * Opens the data directory: takes its lock, reads the metadata, recovers every partition
+   * (a scan after an unclean shutdown), removes leftovers of interrupted topic changes, and starts
+   * the background tasks.
+   *
+   * @throws MillraceError `LOG_DATA_DIR_LOCKED` when another broker holds the directory,
+   *   `LOG_DATA_DIR_INVALID` for an unreadable `meta.json`, `CONFIG_INVALID` for bad options.
+   *   A partition whose fsynced data is corrupt does not fail the open: it is reported by
+   *   `describeTopic` and its reads and appends throw `LOG_CORRUPT_SEGMENT`.
+   */
+  static async open(options: BrokerOptions): Promise<Broker> {
+    const io = options.io ?? new NodeFileIO()
+    const clock = options.clock ?? systemClock
+    const dataDir = options.dataDir
+    if (typeof dataDir !== 'string' || dataDir.length === 0) {
+      throw new MillraceError('CONFIG_INVALID', 'dataDir must be a non-empty path', { details: { path: 'dataDir' } })
+    }
+    io.mkdir(dataDir)
+    let lock: { release(): void }
+    try {
+      lock = io.lock(join(dataDir, LOCK_FILE))
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw logError('LOG_DATA_DIR_LOCKED', `data directory ${dataDir} is in use by another broker`, { file: dataDir }, err)
+      }
+      throw logError('LOG_IO_ERROR', `cannot lock ${dataDir}`, { file: dataDir }, err)
+    }
+    try {
+      let meta = readBrokerMetadata(io, dataDir)
+      if (!meta) {
+        meta = { formatVersion: META_FORMAT_VERSION, clusterId: newKafkaUuid(), topics: {} }
+        writeBrokerMetadata(io, dataDir, meta)
+      }
+      const broker = new Broker({ options, io, clock, meta, releaseLock: () => lock.release() })
+      broker.loadLogs()
+      broker.startBackgroundTasks()
+      return broker
+    } catch (err) {
+      lock.release()
+      throw err
+    }
+  }
+
+  // ---------------------------------------------------------------- topics
+
+  /**
+   * Creates a topic with its partition directories. Everything is validated before any file is
+   * created.
+   *
+   * @throws `LOG_INVALID_TOPIC`, `LOG_TOPIC_EXISTS`, `LOG_INVALID_PARTITIONS`, `CONFIG_INVALID`.
+   */
+  createTopic(spec: NewTopic): TopicDescription {
+    this.ensureOpen()
+    const { topic } = spec
+    validateTopicName(topic)
+    const partitions = spec.partitions ?? 1
+    if (this.topics.has(topic)) throw logError('LOG_TOPIC_EXISTS', `topic ${topic} already exists`, { topic })
+    const collision = [...this.topics.keys()].find((t) => topicCollisionKey(t) === topicCollisionKey(topic))
+    if (collision !== undefined) {
+      throw logError('LOG_INVALID_TOPIC', `topic ${topic} collides with ${collision} ('.' and '_' are equivalent)`, {
+        topic,
+        reason: 'collision',
+      })
+    }
+    checkPartitionCount(topic, partitions)
+    const configs = stringifyConfigs(spec.configs ?? {})
+    const config = this.resolveConfig(configs)
+    for (let p = 0; p < partitions; p++) resolvePartitionDir(this.dataDir, topic, p)
+    const meta = { topicId: newKafkaUuid(), partitions, configs }
+    const state: TopicState = { meta, config, partitions: [] }
+    try {
+      for (let p = 0; p < partitions; p++) state.partitions.push({ log: this.openLog(topic, p, config, true) })
+      this.io.syncDir(this.dataDir)
+      this.commitMeta({ ...this.meta, topics: { ...this.meta.topics, [topic]: meta } })
+    } catch (err) {
+      for (let p = 0; p < state.partitions.length; p++) this.removePartitionFiles(state.partitions[p], topic, p)
+      throw err
+    }
+    this.topics.set(topic, state)
+    return this.describeTopic(topic)
+  }
+
+  /** Deletes a topic and all its data. @throws `LOG_UNKNOWN_TOPIC`. */
+  deleteTopic(topic: string): void {
+    this.ensureOpen()
+    const state = this.topicState(topic)
+    const topics = { ...this.meta.topics }
+    delete topics[topic]
+    this.commitMeta({ ...this.meta, topics })
+    this.topics.delete(topic)
+    state.partitions.forEach((p, i) => this.removePartitionFiles(p, topic, i))
+    this.io.syncDir(this.dataDir)
+  }
+
+  /** Names of all topics, sorted. */
+  listTopics(): string[] {
+    this.ensureOpen()
+    return [...this.topics.keys()].sort()
+  }
+
+  hasTopic(topic: string): boolean {
+    return this.topics.has(topic)
+  }
+
+  /** @throws `LOG_UNKNOWN_TOPIC`. */
+  describeTopic(topic: string): TopicDescription {
+    this.ensureOpen()
+    const state = this.topicState(topic)
+    return {
+      topic,
+      topicId: state.meta.topicId,
+      partitions: state.partitions.map((p, partition) => describePartition(p, partition)),
+      configs: describeTopicConfig(state.config, state.meta.configs),
+    }
+  }
+
+  /** The resolved configuration of a topic. @throws `LOG_UNKNOWN_TOPIC`. */
+  topicConfig(topic: string): TopicConfig {
+    return this.topicState(topic).config
+  }
+
+  /**
+   * Grows a topic to `totalPartitions` (Kafka CreatePartitions; partitions never shrink).
+   * @throws `LOG_UNKNOWN_TOPIC`, `LOG_INVALID_PARTITIONS` when not larger than the current count.
+   */
+  createPartitions(topic: string, totalPartitions: number): void {
+    this.ensureOpen()
+    const state = this.topicState(topic)
+    checkPartitionCount(topic, totalPartitions)
+    const current = state.partitions.length
+    if (totalPartitions <= current) {
+      throw logError('LOG_INVALID_PARTITIONS', `topic ${topic} has ${current} partitions; it can only grow`, {
+        topic,
+        partitions: totalPartitions,
+      })
+    }
+    const added: PartitionState[] = []
+    try {
+      for (let p = current; p < totalPartitions; p++) added.push({ log: this.openLog(topic, p, state.config, true) })
+      this.io.syncDir(this.dataDir)
+      const meta = { ...state.meta, partitions: totalPartitions }
+      this.commitMeta({ ...this.meta, topics: { ...this.meta.topics, [topic]: meta } })
+      state.meta = meta
+    } catch (err) {
+      added.forEach((p, i) => this.removePartitionFiles(p, topic, current + i))
+      throw err
+    }
+    state.partitions.push(...added)
+  }
+
+  /**
+   * Changes topic config overrides: a string sets a value, `null` removes the override. Validated
+   * as a whole before anything changes. @throws `LOG_UNKNOWN_TOPIC`, `CONFIG_INVALID`.
+   */
+  alterTopicConfigs(topic: string, changes: Readonly<Record<string, string | number | null>>): void {
+    this.ensureOpen()
+    const state = this.topicState(topic)
+    const next: Record<string, string> = { ...state.meta.configs }
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === null) delete next[k]
+      else next[k] = String(v)
+    }
+    const config = this.resolveConfig(next)
+    const meta = { ...state.meta, configs: next }
+    this.commitMeta({ ...this.meta, topics: { ...this.meta.topics, [topic]: meta } })
+    state.meta = meta
+    state.config = config
+    for (const p of state.partitions) p.log?.updateConfig(partitionLogConfig(config))
+  }
+
+  // ---------------------------------------------------------------- data path
+
+  /**
+   * Appends v2 batches to a partition and returns their offsets. The buffer is taken over
+   * (offsets are written in place). Durable only after `flush` (or use `appendDurable`).
+   *
+   * @throws `LOG_UNKNOWN_TOPIC`, `LOG_UNKNOWN_PARTITION`, `LOG_CORRUPT_BATCH`,
+   *   `LOG_RECORD_TOO_LARGE`, `LOG_IO_ERROR`, `LOG_CORRUPT_SEGMENT` (partition failed to open).
+   */
+  append(tp: TopicPartition, batches: Uint8Array, options: BrokerAppendOptions = {}): AppendResult {
+    return this.partitionLog(tp).append(batches, { trusted: options.trusted })
+  }
+
+  /** `append`, then wait for the group commit that makes it durable. */
+  async appendDurable(tp: TopicPartition, batches: Uint8Array, options: BrokerAppendOptions = {}): Promise<AppendResult> {
+    const log = this.partitionLog(tp)
+    const result = log.append(batches, { trusted: options.trusted })
+    await log.flush()
+    return result
+  }
+
+  /** Makes everything appended to the partition so far durable; resolves with the durable offset. */
+  flush(tp: TopicPartition): Promise<number> {
+    return this.partitionLog(tp).flush()
+  }
+
+  /**
+   * Whole batches from the one containing `offset`, up to `maxBytes` (at least one batch),
+   * below `maxOffset` (default: log end). @throws `LOG_OFFSET_OUT_OF_RANGE` and as `append`.
+   */
+  read(tp: TopicPartition, offset: number, maxBytes: number, maxOffset?: number): Uint8Array {
+    return this.partitionLog(tp).read(offset, maxBytes, maxOffset)
+  }
+
+  /** `{ logStartOffset, logEndOffset }` of a partition. */
+  offsets(tp: TopicPartition): { logStartOffset: number; logEndOffset: number } {
+    const log = this.partitionLog(tp)
+    return { logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset }
+  }
+
+  /** Kafka DeleteRecords: moves the log start offset forward. */
+  deleteRecordsBefore(tp: TopicPartition, offset: number): void {
+    this.partitionLog(tp).advanceLogStartOffset(offset)
+    this.writeLogStartCheckpoint()
+  }
+
+  /** The partition's log (internal: clients and maintenance use it). */
+  partitionLog(tp: TopicPartition): PartitionLog {
+    this.ensureOpen()
+    const state = this.topics.get(tp.topic)
+    if (!state) throw logError('LOG_UNKNOWN_TOPIC', `unknown topic ${tp.topic}`, { topic: tp.topic })
+    const p = Number.isInteger(tp.partition) && tp.partition >= 0 ? state.partitions[tp.partition] : undefined
+    if (!p) {
+      throw logError('LOG_UNKNOWN_PARTITION', `topic ${tp.topic} has no partition ${tp.partition}`, { ...tp })
+    }
+    if (p.error) throw p.error
+    return p.log as PartitionLog
+  }
+
+  // ---------------------------------------------------------------- maintenance
+
+  /** Runs retention over every delete-policy topic now; returns the segments deleted. */
+  runRetention(): number {
+    this.ensureOpen()
+    let deleted = 0
+    const nowMs = this.clock.nowMs()
+    for (const [topic, state] of this.topics) {
+      if (!state.config.cleanupPolicy.delete) continue
+      state.partitions.forEach((p, partition) => {
+        if (!p.log || p.error) return
+        try {
+          deleted += applyRetention(p.log, state.config, nowMs)
+        } catch (err) {
+          this.onBackgroundError(`retention of ${topic}-${partition}`, err)
+        }
+      })
+    }
+    if (deleted > 0) this.writeLogStartCheckpoint()
+    return deleted
+  }
+
+  /** Flushes partitions whose `flush.ms` deadline passed. */
+  async runFlushDeadlines(): Promise<void> {
+    const now = this.clock.monotonicMs()
+    const pending: Promise<number>[] = []
+    for (const state of this.topics.values()) {
+      if (state.config.flushMs >= Number.MAX_SAFE_INTEGER) continue
+      for (const p of state.partitions) {
+        const log = p.log
+        if (log && !p.error && log.hasUnflushedData && now - log.lastFlushMonotonicMs >= state.config.flushMs) {
+          pending.push(log.flush())
+        }
+      }
+    }
+    await Promise.all(pending)
+  }
+
+  /** Writes the recovery-point checkpoint when any partition's recovery point moved. */
+  checkpointRecoveryPoints(): void {
+    const entries = this.collect((log) => log.recoveryPoint)
+    const key = entries.map((e) => `${e.topic}-${e.partition}:${e.offset}`).join(',')
+    if (key === this.lastCheckpoint) return
+    writeOffsetCheckpoint(this.io, join(this.dataDir, RECOVERY_POINT_CHECKPOINT), entries)
+    this.lastCheckpoint = key
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Stops background work, fsyncs and closes every partition, writes the checkpoints and the
+   * clean-shutdown marker (only when every partition closed cleanly), and releases the lock.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    for (const t of this.timers) t.cancel()
+    let clean = true
+    const errors: unknown[] = []
+    for (const state of this.topics.values()) {
+      for (const p of state.partitions) {
+        if (p.error) clean = false
+        try {
+          p.log?.close()
+        } catch (err) {
+          clean = false
+          errors.push(err)
+        }
+      }
+    }
+    try {
+      if (clean) {
+        this.lastCheckpoint = ''
+        this.checkpointRecoveryPoints()
+        this.writeLogStartCheckpoint()
+        const marker = this.io.open(join(this.dataDir, CLEAN_SHUTDOWN_FILE), { create: true })
+        marker.syncNow()
+        marker.close()
+        this.io.syncDir(this.dataDir)
+      }
+    } catch (err) {
+      errors.push(err)
+    } finally {
+      this.releaseLock()
+    }
+    if (errors.length > 0) {
+      throw new MillraceError('LOG_IO_ERROR', 'broker did not close cleanly', { cause: errors.length === 1 ? errors[0] : errors })
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private loadLogs(): void {
+    const io = this.io
+    const cleanPath = join(this.dataDir, CLEAN_SHUTDOWN_FILE)
+    const cleanShutdown = io.exists(cleanPath)
+    const recoveryPoints = checkpointMap(readOffsetCheckpoint(io, join(this.dataDir, RECOVERY_POINT_CHECKPOINT)))
+    const logStarts = checkpointMap(readOffsetCheckpoint(io, join(this.dataDir, LOG_START_OFFSET_CHECKPOINT)))
+    for (const [topic, meta] of Object.entries(this.meta.topics)) {
+      const config = this.resolveConfig(meta.configs)
+      const state: TopicState = { meta, config, partitions: [] }
+      for (let p = 0; p < meta.partitions; p++) {
+        const key = `${topic}-${p}`
+        try {
+          state.partitions.push({
+            log: this.openLog(topic, p, config, false, {
+              recoveryPoint: recoveryPoints.get(key) ?? 0,
+              logStartOffset: logStarts.get(key) ?? 0,
+              cleanShutdown,
+            }),
+          })
+        } catch (err) {
+          if (!isMillraceError(err) || !err.code.startsWith('LOG_')) throw err
+          state.partitions.push({ error: err as LogError })
+        }
+      }
+      this.topics.set(topic, state)
+    }
+    // Directories no topic names are leftovers of an interrupted create or delete.
+    let removed = false
+    for (const name of io.list(this.dataDir)) {
+      const tp = parsePartitionDirName(name)
+      const owner = tp ? this.topics.get(tp.topic) : undefined
+      const isLeftover = tp ? !owner || tp.partition >= owner.partitions.length : name.endsWith('-delete')
+      if (isLeftover) {
+        io.removeDir(join(this.dataDir, name))
+        removed = true
+      }
+    }
+    if (removed) io.syncDir(this.dataDir)
+    // Recovery made everything present durable: checkpoint, then retire the marker, so a crash
+    // from here on is treated as unclean.
+    this.checkpointRecoveryPoints()
+    this.writeLogStartCheckpoint()
+    if (cleanShutdown) {
+      io.remove(cleanPath)
+      io.syncDir(this.dataDir)
+    }
+  }
+
+  private openLog(
+    topic: string,
+    partition: number,
+    config: TopicConfig,
+    create: boolean,
+    recovery: { recoveryPoint: number; logStartOffset: number; cleanShutdown: boolean } = {
+      recoveryPoint: 0,
+      logStartOffset: 0,
+      cleanShutdown: true,
+    },
+  ): PartitionLog {
+    const dir = resolvePartitionDir(this.dataDir, topic, partition)
+    if (create && this.io.exists(dir)) this.io.removeDir(dir)
+    return PartitionLog.open({
+      io: this.io,
+      dir,
+      topic,
+      partition,
+      config: partitionLogConfig(config),
+      clock: this.clock,
+      readPool: this.pool,
+      ...recovery,
+    })
+  }
+
+  private removePartitionFiles(p: PartitionState | undefined, topic: string, partition: number): void {
+    if (p?.log) p.log.deleteFiles()
+    else this.io.removeDir(resolvePartitionDir(this.dataDir, topic, partition))
+  }
+
+  private resolveConfig(overrides: TopicConfigOverrides): TopicConfig {
+    const base = resolveTopicConfig(this.topicDefaults)
+    return resolveTopicConfig(overrides, base)
+  }
+
+  private commitMeta(meta: BrokerMetadata): void {
+    writeBrokerMetadata(this.io, this.dataDir, meta)
+    this.meta = meta
+  }
+
+  private topicState(topic: string): TopicState {
+    const state = this.topics.get(topic)
+    if (!state) throw logError('LOG_UNKNOWN_TOPIC', `unknown topic ${topic}`, { topic })
+    return state
+  }
+
+  private collect(value: (log: PartitionLog) => number): OffsetCheckpointEntry[] {
+    const out: OffsetCheckpointEntry[] = []
+    for (const [topic, state] of this.topics) {
+      state.partitions.forEach((p, partition) => {
+        if (p.log && !p.error) out.push({ topic, partition, offset: value(p.log) })
+      })
+    }
+    return out
+  }
+
+  private writeLogStartCheckpoint(): void {
+    writeOffsetCheckpoint(this.io, join(this.dataDir, LOG_START_OFFSET_CHECKPOINT), this.collect((l) => l.logStartOffset))
+  }
+
+  private startBackgroundTasks(): void {
+    this.every('retention', this.intervals.retention, () => {
+      this.runRetention()
+    })
+    this.every('flush', this.intervals.flush, () => this.runFlushDeadlines())
+    this.every('checkpoint', this.intervals.checkpoint, () => {
+      this.checkpointRecoveryPoints()
+    })
+  }
+
+  /** Runs `task` every `intervalMs` of the broker clock; the next run is scheduled when it ends. */
+  private every(name: string, intervalMs: number, task: () => void | Promise<void>): void {
+    const slot = this.timers.length
+    const schedule = (): void => {
+      if (this.closed) return
+      const timer = this.clock.setTimeout(() => {
+        let result: void | Promise<void>
+        try {
+          result = task()
+        } catch (err) {
+          this.onBackgroundError(name, err)
+          schedule()
+          return
+        }
+        if (result instanceof Promise) {
+          result.then(schedule, (err: unknown) => {
+            this.onBackgroundError(name, err)
+            schedule()
+          })
+        } else {
+          schedule()
+        }
+      }, intervalMs)
+      timer.unref()
+      this.timers[slot] = timer
+    }
+    schedule()
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw logError('LOG_CLOSED', `broker for ${this.dataDir} is closed`, { file: this.dataDir })
+  }
+}
+
+function describePartition(p: PartitionState, partition: number): PartitionDescription {
+  if (!p.log || p.error) {
+    const err = p.error
+    return {
+      partition,
+      logStartOffset: -1,
+      logEndOffset: -1,
+      recoveryPoint: -1,
+      sizeBytes: 0,
+      segments: 0,
+      error: { code: err?.code ?? 'LOG_IO_ERROR', message: err?.message ?? 'unavailable' },
+    }
+  }
+  const log = p.log
+  const failure = log.failedWith
+  return {
+    partition,
+    logStartOffset: log.logStartOffset,
+    logEndOffset: log.logEndOffset,
+    recoveryPoint: log.recoveryPoint,
+    sizeBytes: log.sizeBytes,
+    segments: log.segmentCount,
+    ...(failure ? { error: { code: failure.code, message: failure.message } } : {}),
+  }
+}
+
+function partitionLogConfig(c: TopicConfig): PartitionLogConfig {
+  return {
+    segmentBytes: c.segmentBytes,
+    segmentMs: c.segmentMs,
+    segmentIndexBytes: c.segmentIndexBytes,
+    indexIntervalBytes: c.indexIntervalBytes,
+    maxMessageBytes: c.maxMessageBytes,
+    messageTimestampType: c.messageTimestampType,
+    flushMessages: c.flushMessages,
+  }
+}
+
+function checkPartitionCount(topic: string, partitions: number): void {
+  if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS_PER_TOPIC) {
+    throw logError(
+      'LOG_INVALID_PARTITIONS',
+      `topic ${topic}: partition count must be an integer in [1, ${MAX_PARTITIONS_PER_TOPIC}], got ${String(partitions)}`,
+      { topic, partitions: Number.isFinite(partitions) ? partitions : String(partitions) },
+    )
+  }
+}
+
+function stringifyConfigs(configs: TopicConfigOverrides): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(configs)) out[k] = String(v)
+  return out
+}
+
+function checkpointMap(entries: OffsetCheckpointEntry[]): Map<string, number> {
+  const m = new Map<string, number>()
+  for (const e of entries) m.set(`${e.topic}-${e.partition}`, e.offset)
+  return m
+}
+
+function positive(value: number | undefined, fallback: number, path: string): number {
+  if (value === undefined) return fallback
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new MillraceError('CONFIG_INVALID', `${path} must be a positive number`, { details: { path } })
+  }
+  return value
+}

@@ -1,0 +1,829 @@
+/**
+ * The log of one partition: an ordered list of segments, the last of which is active.
+ *
+ * One writer per partition: `append` is synchronous and runs on the event loop, so appends are
+ * serialised by construction. Reads are synchronous too and never see a half-applied append.
+ * Only `flush` is asynchronous — that is the group commit: every append made before a flush
+ * starts is made durable by the same fdatasync, and appends keep landing while it runs.
+ *
+ * Durability bookkeeping: `recoveryPoint` is the offset below which everything is fsynced. The
+ * broker checkpoints it; after an unclean shutdown segments from the one holding the recovery
+ * point onwards are scanned, a torn tail above it is truncated (and reported), and damage below it
+ * is corruption of durable data — reported as `LOG_CORRUPT_SEGMENT`, never silently dropped.
+ */
+import { join } from 'node:path'
+import type { Clock } from '../clock.js'
+import { isMillraceError, logError, MillraceError, type LogError } from '../errors.js'
+import type { FileIO } from './file-io.js'
+import { IndexMismatch, LOG_SUFFIX, LogSegment, parseSegmentFileName, SEGMENT_FILE_SUFFIXES, segmentFileName } from './segment.js'
+import { ReadBufferPool } from './read-pool.js'
+import { BatchHeaderCursor } from './batch-scan.js'
+import {
+  ATTRIBUTES_OFFSET,
+  BATCH_HEADER_BYTES,
+  LOG_OVERHEAD,
+  MAX_TIMESTAMP_OFFSET,
+  TIMESTAMP_TYPE_MASK,
+  baseOffsetAt,
+  batchSizeAt,
+  lastOffsetDeltaAt,
+  maxTimestampAt,
+  recordsCountAt,
+  setBaseOffsetAt,
+  setPartitionLeaderEpochAt,
+  stampBatchCrc,
+  validateBatchAt,
+  attributesAt,
+} from '../record/record-batch-v2.js'
+import { writeInt64At } from '../binary/writer.js'
+
+/** The topic settings a partition log acts on (camelCase forms of Kafka's topic configs). */
+export interface PartitionLogConfig {
+  segmentBytes: number
+  segmentMs: number
+  segmentIndexBytes: number
+  indexIntervalBytes: number
+  maxMessageBytes: number
+  messageTimestampType: 'CreateTime' | 'LogAppendTime'
+  /** fsync after this many unflushed records (Kafka `flush.messages`). */
+  flushMessages: number
+}
+
+export interface PartitionLogOptions {
+  io: FileIO
+  /** The partition directory (`<dataDir>/<topic>-<partition>`). */
+  dir: string
+  topic: string
+  partition: number
+  config: PartitionLogConfig
+  clock: Clock
+  /** Offsets below this were fsynced before the last shutdown (checkpoint); 0 when unknown. */
+  recoveryPoint: number
+  /** The checkpointed log start offset; 0 when unknown. */
+  logStartOffset?: number
+  /** True when the broker found its clean-shutdown marker: recovery scans are skipped. */
+  cleanShutdown: boolean
+  readPool?: ReadBufferPool
+}
+
+/** What opening the log found and repaired. */
+export interface RecoveryReport {
+  /** Segments whose batches were scanned and CRC-checked. */
+  scannedSegments: number
+  /** Segments whose indexes were missing or inconsistent and were rebuilt. */
+  rebuiltIndexes: string[]
+  /** Bytes cut from a torn (never fsynced) tail, and where. */
+  truncatedBytes: number
+  truncatedAt?: { file: string; position: number; reason: string }
+  /** Incomplete cleaner or delete files removed or completed. */
+  cleanedUpFiles: string[]
+}
+
+export interface AppendResult {
+  baseOffset: number
+  lastOffset: number
+  /** The broker time stamped on the batch for LogAppendTime topics, −1 otherwise. */
+  logAppendTimeMs: number
+  recordCount: number
+}
+
+export interface AppendOptions {
+  /**
+   * The batches were built in this process by Millrace's own encoder: skip the CRC re-check.
+   * Batches from outside (wire, files) are always validated.
+   */
+  trusted?: boolean
+}
+
+export interface SegmentInfo {
+  baseOffset: number
+  nextOffset: number
+  sizeBytes: number
+  /** Largest record timestamp, or the segment's creation time when it holds none. */
+  maxTimestampMs: number
+  isActive: boolean
+}
+
+const MAX_FETCH_RETRIES = 2
+
+export class PartitionLog {
+  readonly topic: string
+  readonly partition: number
+  readonly dir: string
+  readonly recoveryReport: RecoveryReport
+  private readonly io: FileIO
+  private readonly clock: Clock
+  private readonly pool: ReadBufferPool
+  private config: PartitionLogConfig
+  private segments: LogSegment[] = []
+  private logStart = 0
+  private logEnd = 0
+  private flushed = 0
+  private unflushedMessages = 0
+  private lastFlushMs: number
+  private dirty = new Set<LogSegment>()
+  private syncing = false
+  private waiters: Array<{ target: number; resolve: (offset: number) => void; reject: (err: unknown) => void }> = []
+  private failure: LogError | undefined
+  private closed = false
+
+  private constructor(options: PartitionLogOptions) {
+    this.io = options.io
+    this.dir = options.dir
+    this.topic = options.topic
+    this.partition = options.partition
+    this.config = { ...options.config }
+    this.clock = options.clock
+    this.pool = options.readPool ?? new ReadBufferPool()
+    this.lastFlushMs = this.clock.monotonicMs()
+    this.recoveryReport = { scannedSegments: 0, rebuiltIndexes: [], truncatedBytes: 0, cleanedUpFiles: [] }
+  }
+
+  /**
+   * Opens (creating when missing) the partition directory and recovers it. Throws
+   * `LOG_CORRUPT_SEGMENT` (details: file, position, offset) when fsynced data is damaged.
+   */
+  static open(options: PartitionLogOptions): PartitionLog {
+    const log = new PartitionLog(options)
+    try {
+      log.load(options)
+    } catch (err) {
+      log.closeFiles()
+      throw err
+    }
+    return log
+  }
+
+  get logStartOffset(): number {
+    return this.logStart
+  }
+
+  /** The offset the next appended record gets (Kafka's log end offset). */
+  get logEndOffset(): number {
+    return this.logEnd
+  }
+
+  /** Offsets below this are durable (fsynced). */
+  get recoveryPoint(): number {
+    return this.flushed
+  }
+
+  get sizeBytes(): number {
+    let n = 0
+    for (const s of this.segments) n += s.sizeBytes
+    return n
+  }
+
+  get segmentCount(): number {
+    return this.segments.length
+  }
+
+  /** Monotonic time of the last completed flush (for `flush.ms`). */
+  get lastFlushMonotonicMs(): number {
+    return this.lastFlushMs
+  }
+
+  get hasUnflushedData(): boolean {
+    return this.flushed < this.logEnd
+  }
+
+  /** The error that stopped this log (a failed write or fsync), if any. */
+  get failedWith(): LogError | undefined {
+    return this.failure
+  }
+
+  updateConfig(config: PartitionLogConfig): void {
+    this.config = { ...config }
+  }
+
+  // ---------------------------------------------------------------- append
+
+  /**
+   * Appends one or more whole v2 batches held in `batches`, assigning offsets from the log end.
+   * Takes ownership of the buffer: baseOffset and partitionLeaderEpoch are written in place (and
+   * the timestamp fields and CRC for LogAppendTime topics). All-or-nothing: every batch is
+   * checked before any byte is written.
+   *
+   * Throws `LOG_CORRUPT_BATCH` (bad framing or CRC), `LOG_RECORD_TOO_LARGE` (a batch over
+   * `max.message.bytes`), `LOG_IO_ERROR` (the write failed; the log is then failed), `LOG_CLOSED`.
+   */
+  append(batches: Uint8Array, options: AppendOptions = {}): AppendResult {
+    this.ensureWritable()
+    const length = batches.length
+    if (length === 0) throw logError('LOG_CORRUPT_BATCH', 'empty append', { ...this.ids(), position: 0 })
+    // Pass 1: validate everything, count offsets.
+    let pos = 0
+    let offsetCount = 0
+    let records = 0
+    let firstMaxTimestamp = -1
+    while (pos < length) {
+      const size = options.trusted ? this.checkFraming(batches, pos, length) : validateBatchAt(batches, pos, length)
+      if (size > this.config.maxMessageBytes) {
+        throw logError(
+          'LOG_RECORD_TOO_LARGE',
+          `batch of ${size} bytes exceeds max.message.bytes ${this.config.maxMessageBytes} for ${this.topic}-${this.partition}`,
+          { ...this.ids(), sizeBytes: size, maxMessageBytes: this.config.maxMessageBytes },
+        )
+      }
+      if (pos === 0) firstMaxTimestamp = maxTimestampAt(batches, pos) ?? -1
+      offsetCount += lastOffsetDeltaAt(batches, pos) + 1
+      records += recordsCountAt(batches, pos)
+      pos += size
+    }
+    const logAppendTime = this.config.messageTimestampType === 'LogAppendTime'
+    const nowMs = logAppendTime ? this.clock.nowMs() : -1
+    if (logAppendTime) firstMaxTimestamp = nowMs
+    const baseOffset = this.logEnd
+    const lastOffset = baseOffset + offsetCount - 1
+    this.maybeRoll(length, firstMaxTimestamp, lastOffset)
+    // Pass 2: assign offsets in place.
+    let next = baseOffset
+    pos = 0
+    while (pos < length) {
+      const size = batchSizeAt(batches, pos)
+      setBaseOffsetAt(batches, pos, next)
+      setPartitionLeaderEpochAt(batches, pos, 0)
+      if (logAppendTime) this.stampLogAppendTime(batches, pos, size, nowMs)
+      next += lastOffsetDeltaAt(batches, pos) + 1
+      pos += size
+    }
+    const active = this.active()
+    const sizeBefore = active.sizeBytes
+    try {
+      active.append(batches, length)
+    } catch (err) {
+      this.rollBackFailedAppend(active, sizeBefore, err)
+    }
+    this.logEnd = next
+    this.dirty.add(active)
+    this.unflushedMessages += records
+    if (this.unflushedMessages >= this.config.flushMessages) void this.flush().catch(() => undefined)
+    return { baseOffset, lastOffset, logAppendTimeMs: nowMs, recordCount: records }
+  }
+
+  private checkFraming(buf: Uint8Array, pos: number, end: number): number {
+    if (end - pos < BATCH_HEADER_BYTES) {
+      throw logError('LOG_CORRUPT_BATCH', `truncated batch at position ${pos}`, { ...this.ids(), position: pos })
+    }
+    const size = batchSizeAt(buf, pos)
+    if (size < BATCH_HEADER_BYTES || size > end - pos) {
+      throw logError('LOG_CORRUPT_BATCH', `bad batch length at position ${pos}`, { ...this.ids(), position: pos })
+    }
+    return size
+  }
+
+  private stampLogAppendTime(buf: Uint8Array, pos: number, size: number, nowMs: number): void {
+    const attributes = attributesAt(buf, pos) | TIMESTAMP_TYPE_MASK
+    buf[pos + ATTRIBUTES_OFFSET] = (attributes >>> 8) & 0xff
+    buf[pos + ATTRIBUTES_OFFSET + 1] = attributes & 0xff
+    writeInt64At(buf, pos + MAX_TIMESTAMP_OFFSET, nowMs)
+    stampBatchCrc(buf, pos, size)
+  }
+
+  private rollBackFailedAppend(segment: LogSegment, sizeBefore: number, cause: unknown): never {
+    const err = this.ioError('append', cause)
+    try {
+      segment.truncateToPosition(sizeBefore)
+    } catch (cleanupErr) {
+      // The file state is unknown: stop the partition; reopening runs recovery.
+      this.failure = logError('LOG_IO_ERROR', `${this.topic}-${this.partition} failed after a write error`, this.ids(), [
+        cause,
+        cleanupErr,
+      ])
+      throw this.failure
+    }
+    throw err
+  }
+
+  private maybeRoll(incomingBytes: number, incomingMaxTimestamp: number, lastOffset: number): void {
+    const active = this.active()
+    const size = active.sizeBytes
+    if (size === 0) {
+      if (!active.canHold(lastOffset)) {
+        throw logError('LOG_RECORD_TOO_LARGE', 'append spans more offsets than one segment can hold', this.ids())
+      }
+      return
+    }
+    const waitedMs =
+      active.firstBatchTimestamp >= 0 && incomingMaxTimestamp >= 0
+        ? incomingMaxTimestamp - active.firstBatchTimestamp
+        : this.clock.nowMs() - active.createdAtMs
+    if (size > this.config.segmentBytes - incomingBytes || waitedMs > this.config.segmentMs || !active.canHold(lastOffset)) {
+      this.roll()
+    }
+  }
+
+  /** Starts a new active segment at the log end (no-op when the active segment is empty). */
+  roll(): void {
+    this.ensureWritable()
+    const old = this.active()
+    if (old.isEmpty) return
+    try {
+      old.onBecomeInactive()
+      const seg = LogSegment.create(this.io, this.dir, this.logEnd, this.segmentOptions(), this.clock.nowMs())
+      // The new files must survive a power loss before any durable ack can point into them.
+      this.io.syncDir(this.dir)
+      this.segments.push(seg)
+    } catch (err) {
+      this.failure = this.ioError('roll', err)
+      throw this.failure
+    }
+    // Kafka flushes a rolled segment in the background; that also bounds recovery scans.
+    if (this.hasUnflushedData) void this.flush().catch(() => undefined)
+  }
+
+  // ---------------------------------------------------------------- durability
+
+  /**
+   * Group commit: resolves with the durable offset once everything appended before the call is
+   * fsynced. Concurrent callers share fsyncs: while one is in flight, later callers wait for the
+   * next, which covers all of them. A failed fsync fails the log (the page-cache state after a
+   * failed fsync is unknowable) and rejects every waiter with `LOG_IO_ERROR`.
+   */
+  flush(): Promise<number> {
+    if (this.failure) return Promise.reject(this.failure)
+    const target = this.logEnd
+    if (target <= this.flushed) return Promise.resolve(this.flushed)
+    return new Promise<number>((resolve, reject) => {
+      this.waiters.push({ target, resolve, reject })
+      if (!this.syncing) this.startSync()
+    })
+  }
+
+  private startSync(): void {
+    this.syncing = true
+    const target = this.logEnd
+    const segments = [...this.dirty]
+    this.dirty.clear()
+    const recordsCovered = this.unflushedMessages
+    this.unflushedMessages = 0
+    Promise.all(segments.map((s) => s.sync())).then(
+      () => {
+        this.syncing = false
+        if (target > this.flushed) this.flushed = target
+        this.lastFlushMs = this.clock.monotonicMs()
+        const still: typeof this.waiters = []
+        for (const w of this.waiters) {
+          if (w.target <= this.flushed) w.resolve(this.flushed)
+          else still.push(w)
+        }
+        this.waiters = still
+        if (still.length > 0 && !this.failure) this.startSync()
+      },
+      (err: unknown) => {
+        this.syncing = false
+        this.unflushedMessages += recordsCovered
+        this.failure = this.ioError('fsync', err)
+        const waiters = this.waiters
+        this.waiters = []
+        for (const w of waiters) w.reject(this.failure)
+      },
+    )
+  }
+
+  // ---------------------------------------------------------------- read
+
+  /**
+   * Reads whole batches starting with the one that contains `fetchOffset` (so callers drop the
+   * records below it, as Kafka clients do), up to `maxBytes` — but always at least one whole
+   * batch — and never a batch starting at or after `maxOffset` (default: the log end). The bytes
+   * are a fresh view from the read pool, owned by the caller. Empty at the log end.
+   *
+   * Throws `LOG_OFFSET_OUT_OF_RANGE` below the log start or above the log end.
+   */
+  read(fetchOffset: number, maxBytes: number, maxOffset = this.logEnd): Uint8Array {
+    this.ensureReadable()
+    if (fetchOffset < this.logStart || fetchOffset > this.logEnd) {
+      throw logError(
+        'LOG_OFFSET_OUT_OF_RANGE',
+        `offset ${fetchOffset} is outside [${this.logStart}, ${this.logEnd}] of ${this.topic}-${this.partition}`,
+        { ...this.ids(), offset: fetchOffset, logStartOffset: this.logStart, logEndOffset: this.logEnd },
+      )
+    }
+    const upper = Math.min(maxOffset, this.logEnd)
+    let target = fetchOffset
+    let i = this.segmentIndexFor(target)
+    while (i < this.segments.length && target < upper) {
+      const seg = this.segments[i] as LogSegment
+      if (target < seg.nextOffset) {
+        const start = this.findPosition(seg, target)
+        if (start < seg.sizeBytes) return this.readFrom(seg, start, maxBytes, upper)
+      }
+      i++
+      target = Math.max(target, seg.nextOffset)
+    }
+    return EMPTY
+  }
+
+  private readFrom(seg: LogSegment, start: number, maxBytes: number, upper: number): Uint8Array {
+    const available = seg.sizeBytes - start
+    const want = Math.min(Math.max(maxBytes, LOG_OVERHEAD), available)
+    let buf = this.pool.take(want)
+    let n = seg.log.read(buf, 0, want, start)
+    let p = 0
+    while (p + LOG_OVERHEAD <= n) {
+      const size = batchSizeAt(buf, p)
+      if (size < BATCH_HEADER_BYTES) break
+      if (p + size > n) {
+        if (p > 0 || size > available) break
+        // The first batch is bigger than maxBytes: return it whole (Kafka's minOneMessage).
+        buf = this.pool.take(size)
+        n = seg.log.read(buf, 0, size, start)
+        if (n < size) break
+      }
+      const base = baseOffsetAt(buf, p)
+      if (base === undefined || base >= upper) break
+      p += size
+    }
+    return p === 0 ? EMPTY : buf.subarray(0, p)
+  }
+
+  private findPosition(seg: LogSegment, target: number): number {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return seg.findPosition(target)
+      } catch (err) {
+        if (!(err instanceof IndexMismatch) || attempt >= MAX_FETCH_RETRIES) throw err
+        // The index pointed at the wrong bytes: it is derived data, rebuild it and look again.
+        seg.rebuildIndexes()
+        this.recoveryReport.rebuiltIndexes.push(seg.fileName)
+      }
+    }
+  }
+
+  /** Index of the segment with the greatest base offset ≤ `offset` (0 when before all). */
+  private segmentIndexFor(offset: number): number {
+    let lo = 0
+    let hi = this.segments.length - 1
+    let found = 0
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1
+      if ((this.segments[mid] as LogSegment).baseOffset <= offset) {
+        found = mid
+        lo = mid + 1
+      } else {
+        hi = mid - 1
+      }
+    }
+    return found
+  }
+
+  /**
+   * Header scan for timestamp lookups: the first batch (in offset order, from `fromOffset`) whose
+   * maxTimestamp is ≥ `timestampMs`, read whole; undefined when no batch qualifies.
+   */
+  readFirstBatchAtOrAfterTimestamp(timestampMs: number): Uint8Array | undefined {
+    this.ensureReadable()
+    for (const seg of this.segments) {
+      if (seg.maxTimestamp < timestampMs || seg.nextOffset <= this.logStart) continue
+      const after = Math.max(seg.timeIndex.lookupBefore(timestampMs) + 1, this.logStart)
+      const start = this.findPosition(seg, after)
+      const cursor = new BatchHeaderCursor(seg.log, start, seg.sizeBytes)
+      while (cursor.next()) {
+        if (cursor.maxTimestamp >= timestampMs && cursor.lastOffset >= this.logStart) {
+          const bytes = this.pool.take(cursor.size)
+          seg.log.read(bytes, 0, cursor.size, cursor.position)
+          return bytes
+        }
+        cursor.advance()
+      }
+    }
+    return undefined
+  }
+
+  // ---------------------------------------------------------------- truncation, retention
+
+  /**
+   * Removes every record at or after `offset` (whole batches: the batch containing `offset`
+   * goes too). Durable before returning. Returns the new log end offset.
+   */
+  truncateTo(offset: number): number {
+    this.ensureWritable()
+    if (offset >= this.logEnd) return this.logEnd
+    try {
+      const target = Math.max(offset, this.logStart)
+      while (this.segments.length > 1 && (this.segments[this.segments.length - 1] as LogSegment).baseOffset >= target) {
+        const seg = this.segments.pop() as LogSegment
+        this.dirty.delete(seg)
+        seg.delete()
+      }
+      const last = this.active()
+      if (last.baseOffset >= target) {
+        // Everything goes: start an empty segment at the target (Kafka truncateFullyAndStartAt).
+        this.dirty.delete(last)
+        last.delete()
+        this.segments = [LogSegment.create(this.io, this.dir, target, this.segmentOptions(), this.clock.nowMs())]
+        this.logEnd = target
+        if (this.logStart > target) this.logStart = target
+      } else {
+        this.logEnd = last.truncateTo(target)
+        last.log.syncNow()
+      }
+      this.io.syncDir(this.dir)
+    } catch (err) {
+      this.failure = this.ioError('truncate', err)
+      throw this.failure
+    }
+    this.flushed = Math.min(this.flushed, this.logEnd)
+    return this.logEnd
+  }
+
+  /** A snapshot of the segments, oldest first, for retention and compaction decisions. */
+  segmentInfos(): SegmentInfo[] {
+    const last = this.segments.length - 1
+    return this.segments.map((s, i) => ({
+      baseOffset: s.baseOffset,
+      nextOffset: s.nextOffset,
+      sizeBytes: s.sizeBytes,
+      maxTimestampMs: s.maxTimestamp >= 0 ? s.maxTimestamp : s.createdAtMs,
+      isActive: i === last,
+    }))
+  }
+
+  /**
+   * Deletes the `count` oldest segments and advances the log start offset to the first remaining
+   * one. When that would include the active segment, a new empty active segment is rolled first
+   * (Kafka never deletes the active segment). Returns how many were deleted.
+   */
+  deleteOldestSegments(count: number): number {
+    this.ensureWritable()
+    if (count <= 0) return 0
+    if (count >= this.segments.length) {
+      if (this.active().isEmpty) count = this.segments.length - 1
+      else this.roll()
+    }
+    const n = Math.min(count, this.segments.length - 1)
+    if (n <= 0) return 0
+    const doomed = this.segments.slice(0, n)
+    const next = this.segments[n] as LogSegment
+    this.logStart = Math.max(this.logStart, next.baseOffset)
+    this.segments = this.segments.slice(n)
+    try {
+      for (const seg of doomed) {
+        this.dirty.delete(seg)
+        seg.delete()
+      }
+      this.io.syncDir(this.dir)
+    } catch (err) {
+      this.failure = this.ioError('delete segment', err)
+      throw this.failure
+    }
+    return n
+  }
+
+  /**
+   * Moves the log start offset forward (Kafka DeleteRecords) and deletes segments that lie
+   * wholly below it. Records below the new start are no longer readable.
+   */
+  advanceLogStartOffset(offset: number): void {
+    this.ensureWritable()
+    if (offset <= this.logStart) return
+    if (offset > this.logEnd) {
+      throw logError('LOG_OFFSET_OUT_OF_RANGE', `log start ${offset} beyond the log end ${this.logEnd}`, {
+        ...this.ids(),
+        offset,
+      })
+    }
+    this.logStart = offset
+    let n = 0
+    while (n < this.segments.length - 1 && (this.segments[n + 1] as LogSegment).baseOffset <= offset) n++
+    if (n > 0) this.deleteOldestSegments(n)
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Flushes and closes every file. After a clean close the recovery point equals the log end, so
+   * the broker can write its checkpoint and clean-shutdown marker.
+   */
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    if (!this.failure) {
+      try {
+        this.active().onBecomeInactive()
+        for (const seg of this.dirty) seg.syncAllNow()
+        this.active().syncAllNow()
+        this.flushed = this.logEnd
+      } catch (err) {
+        this.failure = this.ioError('close', err)
+      }
+    }
+    const waiters = this.waiters
+    this.waiters = []
+    for (const w of waiters) {
+      if (w.target <= this.flushed) w.resolve(this.flushed)
+      else w.reject(this.failure ?? this.closedError())
+    }
+    this.closeFiles()
+    if (this.failure) throw this.failure
+  }
+
+  /** Closes and removes every file of the partition (topic deletion). */
+  deleteFiles(): void {
+    this.closed = true
+    this.closeFiles()
+    this.io.removeDir(this.dir)
+  }
+
+  private closeFiles(): void {
+    for (const seg of this.segments) {
+      try {
+        seg.close()
+      } catch {
+        // Closing a descriptor cannot lose data that matters here; the first error was reported.
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- loading and recovery
+
+  private load(options: PartitionLogOptions): void {
+    const io = this.io
+    if (!io.exists(this.dir)) io.mkdir(this.dir)
+    const names = io.list(this.dir)
+    const bases: number[] = []
+    const swapped: number[] = []
+    const nowMs = this.clock.nowMs()
+    for (const name of names) {
+      const parsed = parseSegmentFileName(name)
+      if (!parsed) {
+        if (name.endsWith('.tmp')) this.removeLeftover(name)
+        continue
+      }
+      const { baseOffset, suffix } = parsed
+      if (suffix.endsWith('.cleaned') || suffix.endsWith('.deleted')) {
+        // An interrupted clean (its output is incomplete) or an interrupted delete.
+        this.removeLeftover(name)
+      } else if (suffix.endsWith('.swap')) {
+        // A cleaned segment whose swap was interrupted: complete it (Kafka LogLoader).
+        io.rename(join(this.dir, name), join(this.dir, name.slice(0, -'.swap'.length)))
+        this.recoveryReport.cleanedUpFiles.push(name)
+        if (suffix === '.log.swap') swapped.push(baseOffset)
+      } else if (suffix === LOG_SUFFIX) {
+        bases.push(baseOffset)
+      }
+    }
+    for (const name of names) {
+      const parsed = parseSegmentFileName(name)
+      if (parsed && parsed.suffix !== LOG_SUFFIX && SEGMENT_FILE_SUFFIXES.includes(parsed.suffix as never)) {
+        if (!bases.includes(parsed.baseOffset) && !swapped.includes(parsed.baseOffset)) this.removeLeftover(name)
+      }
+    }
+    for (const b of swapped) if (!bases.includes(b)) bases.push(b)
+    bases.sort((a, b) => a - b)
+    const opts = this.segmentOptions()
+    this.segments = bases.map((b) => LogSegment.open(io, this.dir, b, opts, nowMs))
+    if (this.cleanupAfterSwap(swapped)) io.syncDir(this.dir)
+
+    let recoveryPoint = options.recoveryPoint
+    // Which segments must be scanned: all from the one holding the recovery point (unclean), or
+    // only those whose indexes fail their checks (clean).
+    let firstUnflushed = options.cleanShutdown ? this.segments.length : this.segmentIndexFor(recoveryPoint)
+    if (!options.cleanShutdown && recoveryPoint <= 0) firstUnflushed = 0
+    for (let i = 0; i < this.segments.length; i++) {
+      const seg = this.segments[i] as LogSegment
+      if (i < firstUnflushed || swapped.includes(seg.baseOffset)) {
+        if (!seg.loadIndexes()) {
+          this.recoveryReport.rebuiltIndexes.push(seg.fileName)
+          const result = seg.recover()
+          if (result.error) {
+            // Below the recovery point (or after a clean shutdown) every byte had been fsynced.
+            throw this.corruptSegment(seg, result.validEnd, result.error)
+          }
+        }
+      } else {
+        const stop = this.recoverSegment(seg, recoveryPoint, i)
+        if (stop) break
+      }
+    }
+    if (this.segments.length === 0) {
+      const start = Math.max(options.logStartOffset ?? 0, 0)
+      this.segments.push(LogSegment.create(io, this.dir, start, opts, nowMs))
+      io.syncDir(this.dir)
+    }
+    const last = this.active()
+    this.logEnd = last.nextOffset
+    const first = this.segments[0] as LogSegment
+    this.logStart = Math.min(Math.max(options.logStartOffset ?? 0, first.baseOffset), this.logEnd)
+    if (!options.cleanShutdown && this.logEnd < recoveryPoint) {
+      throw logError(
+        'LOG_CORRUPT_SEGMENT',
+        `${this.topic}-${this.partition} ends at offset ${this.logEnd}, below its recovery point ${recoveryPoint}: fsynced data is missing`,
+        { ...this.ids(), file: join(this.dir, last.fileName), offset: this.logEnd, position: last.sizeBytes },
+      )
+    }
+    // Everything now on disk was validated; make it durable before claiming it as such.
+    if (!options.cleanShutdown && this.recoveryReport.scannedSegments > 0) {
+      for (let i = Math.max(0, firstUnflushed); i < this.segments.length; i++) (this.segments[i] as LogSegment).syncAllNow()
+    }
+    recoveryPoint = this.logEnd
+    this.flushed = recoveryPoint
+  }
+
+  /**
+   * Scans one segment at or after the recovery point. On the first bad batch: damage that lies
+   * below the recovery point is corruption of durable data (thrown); above it, it is a torn tail,
+   * truncated here, with every later segment deleted. Returns true when it truncated.
+   */
+  private recoverSegment(seg: LogSegment, recoveryPoint: number, index: number): boolean {
+    this.recoveryReport.scannedSegments++
+    const result = seg.recover()
+    if (!result.error) return false
+    const firstLostOffset = seg.nextOffset
+    if (firstLostOffset < recoveryPoint) throw this.corruptSegment(seg, result.validEnd, result.error)
+    const file = join(this.dir, seg.fileName)
+    let cut = seg.sizeBytes - result.validEnd
+    seg.truncateToPosition(result.validEnd)
+    seg.syncAllNow()
+    for (const later of this.segments.splice(index + 1)) {
+      cut += later.sizeBytes
+      later.delete()
+    }
+    this.io.syncDir(this.dir)
+    this.recoveryReport.truncatedBytes += cut
+    this.recoveryReport.truncatedAt = {
+      file,
+      position: result.validEnd,
+      reason: String(result.error.details.reason ?? result.error.message),
+    }
+    return true
+  }
+
+  /** Completes an interrupted swap: segments covered by a swapped-in segment are deleted. */
+  private cleanupAfterSwap(swapped: number[]): boolean {
+    if (swapped.length === 0) return false
+    let removed = false
+    for (const base of swapped) {
+      const seg = this.segments.find((s) => s.baseOffset === base)
+      if (!seg) continue
+      if (!seg.loadIndexes()) seg.rebuildIndexes()
+      const end = seg.nextOffset
+      const covered = this.segments.filter((s) => s.baseOffset > base && s.baseOffset < end)
+      for (const c of covered) {
+        c.delete()
+        removed = true
+      }
+      this.segments = this.segments.filter((s) => !covered.includes(s))
+    }
+    return removed
+  }
+
+  private removeLeftover(name: string): void {
+    this.io.remove(join(this.dir, name))
+    this.recoveryReport.cleanedUpFiles.push(name)
+  }
+
+  private corruptSegment(seg: LogSegment, position: number, cause: LogError): LogError {
+    const file = join(this.dir, seg.fileName)
+    return new MillraceError(
+      'LOG_CORRUPT_SEGMENT',
+      `fsynced data of ${this.topic}-${this.partition} is corrupt in ${file} at position ${position} (offset ${seg.nextOffset})`,
+      { cause, details: { ...this.ids(), file, position, offset: seg.nextOffset } },
+    )
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private active(): LogSegment {
+    return this.segments[this.segments.length - 1] as LogSegment
+  }
+
+  private segmentOptions(): { indexIntervalBytes: number; maxIndexEntries: number } {
+    return {
+      indexIntervalBytes: this.config.indexIntervalBytes,
+      maxIndexEntries: Math.max(1, Math.floor(this.config.segmentIndexBytes / 8)),
+    }
+  }
+
+  private ids(): { topic: string; partition: number } {
+    return { topic: this.topic, partition: this.partition }
+  }
+
+  private ensureReadable(): void {
+    if (this.closed) throw this.closedError()
+  }
+
+  private ensureWritable(): void {
+    if (this.closed) throw this.closedError()
+    if (this.failure) throw this.failure
+  }
+
+  private closedError(): LogError {
+    return logError('LOG_CLOSED', `${this.topic}-${this.partition} is closed`, this.ids())
+  }
+
+  private ioError(operation: string, cause: unknown): LogError {
+    if (isMillraceError(cause) && cause.code.startsWith('LOG_')) return cause as LogError
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code
+    return new MillraceError('LOG_IO_ERROR', `${operation} failed for ${this.topic}-${this.partition}: ${code ?? 'error'}`, {
+      cause,
+      retriable: code === 'ENOSPC',
+      details: { ...this.ids(), operation, errno: code },
+    })
+  }
+}
+
+const EMPTY = new Uint8Array(0)
+
+export { segmentFileName }
