@@ -152,7 +152,7 @@ describe('PartitionLog', () => {
   it('rejects a batch whose CRC does not match with LOG_CORRUPT_BATCH and appends nothing', async () => {
     const log = openLog(join(tempDir(), 't-0'))
     const bad = batchOf(3, 'a')
-    bad[bad.length - 1] ^= 0xff
+    bad.writeUInt8((bad.at(-1) as number) ^ 0xff, bad.length - 1)
     await expectCode(() => log.append(bad), 'LOG_CORRUPT_BATCH')
     expect(log.logEndOffset).toBe(0)
     expect(log.sizeBytes).toBe(0)
@@ -289,7 +289,7 @@ describe('PartitionLog', () => {
     log.append(batchOf(3, 'c'))
     const file = join(dir, '00000000000000000000.log')
     const bytes = readFileSync(file)
-    bytes[secondAt + 70] ^= 0x10
+    bytes.writeUInt8((bytes[secondAt + 70] as number) ^ 0x10, secondAt + 70)
     writeFileSync(file, bytes)
     try {
       openLog(dir, {}, { recoveryPoint: 9 })
