@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// The published entry point runs the compiled CLI; from a source checkout use `npm run millrace --`.
-import('../dist/cli/main.js').catch((err) => {
-  console.error(err instanceof Error ? err.message : err)
-  process.exitCode = 1
-})
+// The published entry point runs the compiled CLI (`npm run build` first in a source checkout, or
+// use `npm run millrace -- <command>`, which runs the TypeScript directly).
+process.env.MILLRACE_CLI = '1'
+await import('../dist/cli/main.js')

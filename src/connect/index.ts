@@ -1,0 +1,5 @@
+/**
+ * `millrace/connect` — see DESIGN.md. This entry point is reserved in the package's exports map;
+ * its API arrives with the issues that build the connect layer, and it exports nothing yet.
+ */
+export {}

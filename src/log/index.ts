@@ -1,0 +1,49 @@
+/**
+ * `millrace/log` — the embedded, Kafka-compatible partitioned log.
+ *
+ * Exports are listed by name; everything else under `src/log` is internal and may change.
+ */
+export { Broker } from './broker.js'
+export type {
+  BrokerOptions,
+  BrokerAppendOptions,
+  NewTopic,
+  TopicDescription,
+  PartitionDescription,
+} from './broker.js'
+export type { AppendResult, RecoveryReport } from './storage/partition-log.js'
+
+export { MillraceError, isMillraceError } from './errors.js'
+export type { LogErrorCode, ConfigErrorCode, LogError, ConfigError } from './errors.js'
+
+export { systemClock } from './clock.js'
+export type { Clock, ClockTimer } from './clock.js'
+export type { TopicPartition } from './topic-partition.js'
+
+export { Reader } from './binary/reader.js'
+export { Writer } from './binary/writer.js'
+
+export { RecordBatchBuilder, encodeRecordBatch } from './record/batch-builder.js'
+export type { RecordBatchBuilderOptions } from './record/batch-builder.js'
+export { RecordBatch, iterateBatches, decodeBatches } from './record/record-batch.js'
+export type { RecordBatchOptions, DecodeBatchesOptions, RecordVisitor } from './record/record-batch.js'
+export { LogRecord } from './record/log-record.js'
+export type { RecordInput, RecordHeader } from './record/record.js'
+export { encodeControlBatch, readControlRecord } from './record/control-record.js'
+export type { ControlRecordType, ControlBatchInput, ControlRecord } from './record/control-record.js'
+export type { CompressionType, TimestampType } from './record/record-batch-v2.js'
+export { isCompressionAvailable } from './record/compression/index.js'
+
+export { NodeFileIO } from './storage/node-file-io.js'
+export type { FileIO, FileHandle, FileLock, OpenOptions } from './storage/file-io.js'
+
+export { TOPIC_CONFIG_DEFAULTS, TOPIC_CONFIG_NAMES, resolveTopicConfig, ConfigInvalidError } from './topic-config.js'
+export type {
+  TopicConfig,
+  TopicConfigOverrides,
+  TopicConfigEntry,
+  CleanupPolicy,
+  MessageTimestampType,
+  ConfigProblem,
+} from './topic-config.js'
+export { validateTopicName, isValidTopicName } from './topic-name.js'

@@ -1,0 +1,5 @@
+/**
+ * `millrace/streams` — see DESIGN.md. This entry point is reserved in the package's exports map;
+ * its API arrives with the issues that build the streams layer, and it exports nothing yet.
+ */
+export {}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import * as root from '../../src/index.js'
+import * as log from '../../src/log/index.js'
+import * as serdes from '../../src/serdes/index.js'
+import * as streams from '../../src/streams/index.js'
+import * as connect from '../../src/connect/index.js'
+import * as testing from '../../src/testing/index.js'
+
+// The public API is what the entry points export: any change to these lists is an API change.
+describe('public entry points', () => {
+  it('millrace exports exactly these names', () => {
+    expect(Object.keys(root).sort()).toEqual(['Broker', 'MillraceError', 'encodeRecordBatch', 'isMillraceError', 'iterateBatches'])
+  })
+
+  it('millrace/log exports exactly these names', () => {
+    expect(Object.keys(log).sort()).toEqual([
+      'Broker',
+      'ConfigInvalidError',
+      'LogRecord',
+      'MillraceError',
+      'NodeFileIO',
+      'Reader',
+      'RecordBatch',
+      'RecordBatchBuilder',
+      'TOPIC_CONFIG_DEFAULTS',
+      'TOPIC_CONFIG_NAMES',
+      'Writer',
+      'decodeBatches',
+      'encodeControlBatch',
+      'encodeRecordBatch',
+      'isCompressionAvailable',
+      'isMillraceError',
+      'isValidTopicName',
+      'iterateBatches',
+      'readControlRecord',
+      'resolveTopicConfig',
+      'systemClock',
+      'validateTopicName',
+    ])
+  })
+
+  it('millrace/testing exports the test doubles', () => {
+    expect(Object.keys(testing).sort()).toEqual(['FaultFileIO', 'ManualClock'])
+  })
+
+  it('millrace/serdes, /streams and /connect export nothing until their layers land', () => {
+    expect(Object.keys(serdes)).toEqual([])
+    expect(Object.keys(streams)).toEqual([])
+    expect(Object.keys(connect)).toEqual([])
+  })
+})
