@@ -10,11 +10,12 @@
  * <dataDir>/meta.json                          format version, cluster id, topic catalogue
  * <dataDir>/recovery-point-offset-checkpoint   offsets below which each partition is fsynced
  * <dataDir>/log-start-offset-checkpoint        each partition's log start offset
+ * <dataDir>/cleaner-offset-checkpoint          each compacted partition's first dirty offset
  * <dataDir>/.clean-shutdown                    present only after a clean close
  * <dataDir>/<topic>-<partition>/…              segments (see PartitionLog)
  * ```
  */
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { systemClock, type Clock, type ClockTimer } from './clock.js'
 import { isMillraceError, logError, MillraceError, type LogError } from './errors.js'
 import type { FileIO } from './storage/file-io.js'
@@ -38,6 +39,8 @@ import {
   type BrokerMetadata,
 } from './broker-metadata.js'
 import { applyRetention } from './retention.js'
+import { LogCleanerManager, type CompactedPartition } from './cleaner/log-cleaner-manager.js'
+import { iterateBatches } from './record/record-batch.js'
 import type { TopicPartition } from './topic-partition.js'
 
 export const LOCK_FILE = '.lock'
@@ -63,6 +66,13 @@ export interface BrokerOptions {
   flushCheckIntervalMs?: number
   /** How often changed recovery points are checkpointed (default 1000). */
   recoveryPointCheckpointIntervalMs?: number
+  /**
+   * How often the log cleaner looks for compacted partitions that are due — dirty ratio at least
+   * `min.cleanable.dirty.ratio`, dirty data older than `max.compaction.lag.ms`, or tombstones past
+   * their delete horizon — and cleans them (Kafka `log.cleaner.backoff.ms`, default 15000). The
+   * next pass is scheduled when the previous one ends. `runCleaner()` runs a pass on demand.
+   */
+  cleanerBackoffMs?: number
   /** Receives errors of background tasks (default: `process.emitWarning`). */
   onBackgroundError?: (task: string, err: unknown) => void
 }
@@ -127,7 +137,11 @@ export class Broker {
   private readonly topics = new Map<string, TopicState>()
   private readonly timers: ClockTimer[] = []
   private readonly onBackgroundError: (task: string, err: unknown) => void
-  private readonly intervals: { retention: number; flush: number; checkpoint: number }
+  private readonly intervals: { retention: number; flush: number; checkpoint: number; cleaner: number }
+  private readonly cleaner: LogCleanerManager
+  /** Cleaner passes run one after another; close() aborts the current one and waits for it. */
+  private cleanerQueue: Promise<unknown> = Promise.resolve()
+  private readonly cleanerAbort = new AbortController()
   private meta: BrokerMetadata
   private releaseLock: () => void
   private lastCheckpoint = ''
@@ -154,7 +168,14 @@ export class Broker {
       retention: positive(init.options.retentionCheckIntervalMs, 300_000, 'retentionCheckIntervalMs'),
       flush: positive(init.options.flushCheckIntervalMs, 1_000, 'flushCheckIntervalMs'),
       checkpoint: positive(init.options.recoveryPointCheckpointIntervalMs, 1_000, 'recoveryPointCheckpointIntervalMs'),
+      cleaner: positive(init.options.cleanerBackoffMs, 15_000, 'cleanerBackoffMs'),
     }
+    this.cleaner = new LogCleanerManager({
+      io: init.io,
+      dataDir: this.dataDir,
+      clock: this.clock,
+      onError: (task, err) => this.onBackgroundError(task, err),
+    })
   }
 
   /**
@@ -174,7 +195,7 @@ export class Broker {
     if (typeof dataDir !== 'string' || dataDir.length === 0) {
       throw new MillraceError('CONFIG_INVALID', 'dataDir must be a non-empty path', { details: { path: 'dataDir' } })
     }
-    io.mkdir(dataDir)
+    mkdirDurable(io, dataDir)
     let lock: { release(): void }
     try {
       lock = io.lock(join(dataDir, LOCK_FILE))
@@ -247,6 +268,7 @@ export class Broker {
     delete topics[topic]
     this.commitMeta({ ...this.meta, topics })
     this.topics.delete(topic)
+    this.cleaner.forgetTopic(topic)
     state.partitions.forEach((p, i) => this.removePartitionFiles(p, topic, i))
     this.io.syncDir(this.dataDir)
   }
@@ -332,17 +354,22 @@ export class Broker {
   /**
    * Appends v2 batches to a partition and returns their offsets. The buffer is taken over
    * (offsets are written in place). Durable only after `flush` (or use `appendDurable`).
+   * On a `cleanup.policy=compact` topic every record must have a key (Kafka `LogValidator`).
    *
    * @throws `LOG_UNKNOWN_TOPIC`, `LOG_UNKNOWN_PARTITION`, `LOG_CORRUPT_BATCH`,
-   *   `LOG_RECORD_TOO_LARGE`, `LOG_IO_ERROR`, `LOG_CORRUPT_SEGMENT` (partition failed to open).
+   *   `LOG_RECORD_TOO_LARGE`, `LOG_IO_ERROR`, `LOG_CORRUPT_SEGMENT` (partition failed to open),
+   *   `LOG_INVALID_RECORD` (a null key on a compacted topic; nothing is appended).
    */
   append(tp: TopicPartition, batches: Uint8Array, options: BrokerAppendOptions = {}): AppendResult {
-    return this.partitionLog(tp).append(batches, { trusted: options.trusted })
+    const log = this.partitionLog(tp)
+    this.rejectNullKeys(tp, batches)
+    return log.append(batches, { trusted: options.trusted })
   }
 
   /** `append`, then wait for the group commit that makes it durable. */
   async appendDurable(tp: TopicPartition, batches: Uint8Array, options: BrokerAppendOptions = {}): Promise<AppendResult> {
     const log = this.partitionLog(tp)
+    this.rejectNullKeys(tp, batches)
     const result = log.append(batches, { trusted: options.trusted })
     await log.flush()
     return result
@@ -408,6 +435,20 @@ export class Broker {
     return deleted
   }
 
+  /**
+   * Runs one log-cleaner pass now: every compacted partition that is due (see
+   * `cleanerBackoffMs`) gets one cleaning round; the cleaner checkpoint is updated. Passes never
+   * overlap: a call made while one runs starts when it ends. Resolves with the number of
+   * partitions cleaned; errors of single partitions go to `onBackgroundError`.
+   * @throws `LOG_CLOSED`.
+   */
+  async runCleaner(): Promise<number> {
+    this.ensureOpen()
+    const pass = this.cleanerQueue.then(() => (this.closed ? 0 : this.cleaner.cleanDue(this.compactedPartitions(), this.cleanerAbort.signal)))
+    this.cleanerQueue = pass.catch(() => undefined)
+    return pass
+  }
+
   /** Flushes partitions whose `flush.ms` deadline passed. */
   async runFlushDeadlines(): Promise<void> {
     const now = this.clock.monotonicMs()
@@ -443,6 +484,9 @@ export class Broker {
     if (this.closed) return
     this.closed = true
     for (const t of this.timers) t.cancel()
+    // A cleaning round stops at its next slice and removes its unswapped output.
+    this.cleanerAbort.abort()
+    await this.cleanerQueue
     let clean = true
     const errors: unknown[] = []
     for (const state of this.topics.values()) {
@@ -594,33 +638,82 @@ export class Broker {
     this.every('retention', this.intervals.retention, () => {
       this.runRetention()
     })
-    this.every('flush', this.intervals.flush, () => this.runFlushDeadlines())
+    // Not awaited: flushes coalesce in the partition logs, and a slow fsync must not stall the
+    // ticks of other partitions' deadlines.
+    this.every('flush', this.intervals.flush, () => {
+      this.runFlushDeadlines().catch((err: unknown) => this.onBackgroundError('flush', err))
+    })
     this.every('checkpoint', this.intervals.checkpoint, () => {
       this.checkpointRecoveryPoints()
     })
+    this.every('cleaner', this.intervals.cleaner, async () => {
+      await this.runCleaner()
+    })
   }
 
-  /** Runs `task` every `intervalMs` of the broker clock; the next run is scheduled when it ends. */
+  /** The open partitions of `cleanup.policy=compact` topics. */
+  private compactedPartitions(): CompactedPartition[] {
+    const out: CompactedPartition[] = []
+    for (const [topic, state] of this.topics) {
+      if (!state.config.cleanupPolicy.compact) continue
+      state.partitions.forEach((p, partition) => {
+        // maxCleanableOffset defaults to the log end; with transactions it becomes the LSO.
+        if (p.log && !p.error) out.push({ topic, partition, log: p.log, config: state.config })
+      })
+    }
+    return out
+  }
+
+  /**
+   * Kafka's `LogValidator` rule for compacted topics: every record needs a key. Only the key
+   * length of each record is decoded, and only for compacted topics.
+   */
+  private rejectNullKeys(tp: TopicPartition, batches: Uint8Array): void {
+    if (!this.topicState(tp.topic).config.cleanupPolicy.compact) return
+    for (const batch of iterateBatches(batches, 0, batches.length, { verifyCrc: false })) {
+      if (batch.isControl) continue
+      batch.forEachRecord((record, index) => {
+        if (record.keySize >= 0) return
+        throw logError(
+          'LOG_INVALID_RECORD',
+          `record ${index} of the batch at position ${batch.position} has no key; compacted topic ${tp.topic} requires keys`,
+          { topic: tp.topic, partition: tp.partition, position: batch.position, recordIndex: index },
+        )
+      })
+    }
+  }
+
+  /**
+   * Runs `task` every `intervalMs` of the broker clock. The next tick is scheduled before the task
+   * runs (so a manual clock advanced past several intervals fires each of them); a tick that finds
+   * the previous run of an async task still going is skipped, so runs never overlap.
+   */
   private every(name: string, intervalMs: number, task: () => void | Promise<void>): void {
     const slot = this.timers.length
+    let running = false
     const schedule = (): void => {
       if (this.closed) return
       const timer = this.clock.setTimeout(() => {
+        schedule()
+        if (running) return
         let result: void | Promise<void>
         try {
           result = task()
         } catch (err) {
           this.onBackgroundError(name, err)
-          schedule()
           return
         }
         if (result instanceof Promise) {
-          result.then(schedule, (err: unknown) => {
-            this.onBackgroundError(name, err)
-            schedule()
-          })
-        } else {
-          schedule()
+          running = true
+          result.then(
+            () => {
+              running = false
+            },
+            (err: unknown) => {
+              running = false
+              this.onBackgroundError(name, err)
+            },
+          )
         }
       }, intervalMs)
       timer.unref()
@@ -686,6 +779,24 @@ function stringifyConfigs(configs: TopicConfigOverrides): Record<string, string>
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(configs)) out[k] = String(v)
   return out
+}
+
+/**
+ * `mkdir -p` that survives a power loss: a directory's entry lives in its parent, so the parent
+ * of every directory created here is fsynced. Without it a power loss can take a freshly created
+ * data directory with everything in it — meta.json, checkpoints, every durably acked record —
+ * although each file inside was fsynced (ALICE's missing-directory-fsync pattern).
+ */
+function mkdirDurable(io: FileIO, dir: string): void {
+  const created: string[] = []
+  for (let d = dir; !io.exists(d); ) {
+    created.push(d)
+    const parent = dirname(d)
+    if (parent === d) break
+    d = parent
+  }
+  io.mkdir(dir)
+  for (const d of created.reverse()) io.syncDir(dirname(d))
 }
 
 function checkpointMap(entries: OffsetCheckpointEntry[]): Map<string, number> {

@@ -87,15 +87,34 @@ export interface ScannedBatch {
 export interface ScanResult {
   /** Position just past the last valid batch. */
   validEnd: number
+  /**
+   * One past the last offset of the valid batches in [start, validEnd) (`firstOffset` when there
+   * are none): the first offset a cut at `validEnd` would drop. Use this, not offsets taken from
+   * `onBatch`, to judge the damage: see the order check in {@link scanBatches}.
+   */
+  nextOffset: number
   /** Why scanning stopped before the end of the file, if it did. */
   error?: LogError
 }
 
 /**
+ * Largest `lastOffset − base offset` a segment can hold: index entries store it as an int32
+ * (`LogSegment.canHold`). A batch beyond it cannot belong to the segment.
+ */
+const MAX_RELATIVE_OFFSET = 0x7fff_ffff
+
+/**
  * Validates batches (structure + CRC-32C) from `start` to the end of the file, calling `onBatch`
  * for each valid one in order. Stops at the first invalid or incomplete batch. Offsets must
- * strictly increase from batch to batch (compaction leaves gaps, never overlaps) and start at or
- * after `firstOffset` (the segment's base offset).
+ * strictly increase from batch to batch (compaction leaves gaps, never overlaps) and lie in
+ * [`firstOffset`, `firstOffset` + 2^31 − 1] (the segment's base offset and its int32 range).
+ *
+ * baseOffset is outside the CRC, so when two batches break the order the scanner cannot tell
+ * which one is damaged: one whose baseOffset was raised passes, and the order breaks at the next.
+ * The previous batch is then not trusted either — `validEnd` is its start (already reported to
+ * `onBatch`: callers must use `validEnd`/`nextOffset`, not the offsets they saw, when cutting or
+ * judging). Otherwise a single flipped bit could renumber a batch, and make recovery take data
+ * below the recovery point for a torn tail above it.
  */
 export function scanBatches(
   file: FileHandle,
@@ -110,6 +129,9 @@ export function scanBatches(
   let chunkLen = 0
   let pos = start
   let prevLast = firstOffset - 1
+  // The start of the last accepted batch (−1: none yet) and the last offset before it.
+  let prevPos = -1
+  let lastBeforePrev = firstOffset - 1
   const scanned: ScannedBatch = {
     bytes: chunk,
     offsetInBytes: 0,
@@ -126,7 +148,7 @@ export function scanBatches(
       chunkLen = file.read(chunk, 0, Math.min(chunk.length, end - pos), pos)
       at = 0
     }
-    if (at + LOG_OVERHEAD > chunkLen) return stop(pos, 'truncated batch header')
+    if (at + LOG_OVERHEAD > chunkLen) return stop(pos, 'truncated batch header', prevLast + 1)
     const size = batchSizeAt(chunk, at)
     if (size >= BATCH_HEADER_BYTES && at + size > chunkLen && pos + size <= end) {
       if (size > chunk.length) chunk = Buffer.allocUnsafe(size)
@@ -138,27 +160,38 @@ export function scanBatches(
     try {
       validateBatchAt(chunk, at, Math.min(chunkLen, at + Math.max(size, 0)), pos - at)
     } catch (err) {
-      if (isMillraceError(err, 'LOG_CORRUPT_BATCH')) return { validEnd: pos, error: withFile(err, fileName) }
+      if (isMillraceError(err, 'LOG_CORRUPT_BATCH')) return { validEnd: pos, nextOffset: prevLast + 1, error: withFile(err, fileName) }
       throw err
     }
     const base = baseOffsetAt(chunk, at) as number
-    if (base <= prevLast) return stop(pos, `offset ${base} does not follow ${prevLast}`)
+    const last = base + lastOffsetDeltaAt(chunk, at)
+    if (base <= prevLast) {
+      const reason = `offset ${base} at position ${pos} does not follow ${prevLast}`
+      // Either this batch's baseOffset or the previous one's is damaged: distrust both.
+      return prevPos < 0 ? stop(pos, reason, prevLast + 1) : stop(prevPos, reason, lastBeforePrev + 1)
+    }
+    if (last - firstOffset > MAX_RELATIVE_OFFSET) {
+      return stop(pos, `offset ${last} is beyond the range of the segment based at ${firstOffset}`, prevLast + 1)
+    }
     scanned.bytes = chunk
     scanned.offsetInBytes = at
     scanned.size = size
     scanned.filePosition = pos
     scanned.baseOffset = base
-    scanned.lastOffset = base + lastOffsetDeltaAt(chunk, at)
+    scanned.lastOffset = last
     scanned.maxTimestamp = maxTimestampAt(chunk, at) ?? -1
-    prevLast = scanned.lastOffset
+    lastBeforePrev = prevLast
+    prevPos = pos
+    prevLast = last
     onBatch(scanned)
     pos += size
   }
-  return { validEnd: pos }
+  return { validEnd: pos, nextOffset: prevLast + 1 }
 
-  function stop(position: number, reason: string): ScanResult {
+  function stop(position: number, reason: string, nextOffset: number): ScanResult {
     return {
       validEnd: position,
+      nextOffset,
       error: logError('LOG_CORRUPT_BATCH', `corrupt batch in ${fileName} at position ${position}: ${reason}`, {
         file: fileName,
         position,

@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import type { FileHandle, FileIO } from './file-io.js'
 import { OffsetIndex } from './offset-index.js'
 import { TimeIndex } from './time-index.js'
-import { TransactionIndex } from './txn-index.js'
+import { TransactionIndex, type AbortedTxn } from './txn-index.js'
+import { MillraceError } from '../errors.js'
 import { BatchHeaderCursor, scanBatches, type ScanResult } from './batch-scan.js'
 import { baseOffsetAt, batchSizeAt, lastOffsetDeltaAt, maxTimestampAt } from '../record/record-batch-v2.js'
 
@@ -19,6 +20,19 @@ export const TIME_INDEX_SUFFIX = '.timeindex'
 export const TXN_INDEX_SUFFIX = '.txnindex'
 /** Suffixes of a segment's files, the log first. */
 export const SEGMENT_FILE_SUFFIXES = [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX] as const
+/**
+ * Transient suffixes appended to a segment file's name (log-anchor §2.1): the cleaner writes
+ * `<base>.log.cleaned` (+ indexes), renames them to `.swap` to commit, then to their live names.
+ */
+export const CLEANED_SUFFIX = '.cleaned'
+export const SWAP_SUFFIX = '.swap'
+export const DELETED_SUFFIX = '.deleted'
+/**
+ * Rename order of a swap: the indexes first, the log last. `<base>.log.swap` is the commit point
+ * of a swap, so it must appear only after every other file of the segment is a `.swap`, and
+ * disappear only after every other file has its live name (see {@link swapInCleanedSegment}).
+ */
+const SWAP_RENAME_ORDER = [INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, LOG_SUFFIX] as const
 
 const OFFSET_DIGITS = 20
 
@@ -58,6 +72,8 @@ export class LogSegment {
   /** Wall-clock time the segment was created or opened; used when it holds no timestamps. */
   readonly createdAtMs: number
   private bytesSinceIndexEntry = 0
+  /** Set by `onBecomeInactive`: no more index entries come, and `sync` covers the indexes. */
+  private indexesFinal = false
 
   private constructor(
     private readonly io: FileIO,
@@ -66,10 +82,12 @@ export class LogSegment {
     private readonly options: SegmentOptions,
     nowMs: number,
     create: boolean,
+    /** Appended to every file name: '' for live segments, {@link CLEANED_SUFFIX} for cleaner output. */
+    private readonly fileSuffix: string,
   ) {
     this.baseOffset = baseOffset
     this.createdAtMs = nowMs
-    const path = (suffix: string): string => join(dir, segmentFileName(baseOffset, suffix))
+    const path = (suffix: string): string => join(dir, segmentFileName(baseOffset, suffix + fileSuffix))
     this.log = io.open(path(LOG_SUFFIX), { create })
     this.offsetIndex = new OffsetIndex(baseOffset, io.open(path(INDEX_SUFFIX), { create: true }), options.maxIndexEntries)
     this.timeIndex = new TimeIndex(baseOffset, io.open(path(TIME_INDEX_SUFFIX), { create: true }), options.maxIndexEntries)
@@ -77,9 +95,12 @@ export class LogSegment {
     this.nextOffset = baseOffset
   }
 
-  /** Creates a new, empty segment (files must not exist yet, or are emptied). */
-  static create(io: FileIO, dir: string, baseOffset: number, options: SegmentOptions, nowMs: number): LogSegment {
-    const seg = new LogSegment(io, dir, baseOffset, options, nowMs, true)
+  /**
+   * Creates a new, empty segment (files must not exist yet, or are emptied). `fileSuffix` names
+   * a transient segment (`.cleaned`), e.g. `00000000000000000000.log.cleaned`.
+   */
+  static create(io: FileIO, dir: string, baseOffset: number, options: SegmentOptions, nowMs: number, fileSuffix = ''): LogSegment {
+    const seg = new LogSegment(io, dir, baseOffset, options, nowMs, true, fileSuffix)
     if (seg.log.size() > 0) seg.log.truncate(0)
     seg.offsetIndex.reset()
     seg.timeIndex.reset()
@@ -89,7 +110,7 @@ export class LogSegment {
 
   /** Opens an existing segment's files; indexes are not loaded yet (see `loadIndexes`, `rebuild`). */
   static open(io: FileIO, dir: string, baseOffset: number, options: SegmentOptions, nowMs: number): LogSegment {
-    return new LogSegment(io, dir, baseOffset, options, nowMs, false)
+    return new LogSegment(io, dir, baseOffset, options, nowMs, false, '')
   }
 
   get sizeBytes(): number {
@@ -101,14 +122,14 @@ export class LogSegment {
   }
 
   get fileName(): string {
-    return segmentFileName(this.baseOffset, LOG_SUFFIX)
+    return segmentFileName(this.baseOffset, LOG_SUFFIX + this.fileSuffix)
   }
 
   /** The aborted-transaction index, created on first use. */
   txnIndex(): TransactionIndex {
     if (!this.txn) {
       this.txn = new TransactionIndex(
-        this.io.open(join(this.dir, segmentFileName(this.baseOffset, TXN_INDEX_SUFFIX)), { create: true }),
+        this.io.open(join(this.dir, segmentFileName(this.baseOffset, TXN_INDEX_SUFFIX + this.fileSuffix)), { create: true }),
       )
     }
     return this.txn
@@ -188,7 +209,31 @@ export class LogSegment {
     if (cursor.position !== size) return false
     const tlast = this.timeIndex.lastOffset()
     if (tlast !== undefined && tlast >= this.nextOffset) return false
+    if (!this.timeIndexCoversOffsetIndex()) return false
     if (size > 0) this.firstBatchTimestamp = this.readFirstBatchTimestamp()
+    return true
+  }
+
+  /**
+   * `maxTimestamp` above is the time index's last timestamp plus the batches after the last
+   * offset-index entry. That is exact only if the time index vouches for every batch up to that
+   * entry: each offset-index entry gets a time-index entry whenever the running maximum grew, so
+   * a batch in between with a larger timestamp than the time index's last one proves entries were
+   * lost (never synced before a crash, truncated, deleted). Without this check `maxTimestamp`
+   * would miss it: timestamp lookups would skip the segment and retention would delete it early.
+   * Walks headers only where the time index stops before the offset index (usually nowhere).
+   */
+  private timeIndexCoversOffsetIndex(): boolean {
+    const indexedLast = this.offsetIndex.lastOffset()
+    const covered = this.timeIndex.lastOffset() ?? this.baseOffset - 1
+    if (indexedLast === undefined || covered >= indexedLast) return true
+    const lastTimestamp = this.timeIndex.lastTimestamp() ?? -1
+    const end = this.offsetIndex.lastPosition()
+    const cursor = new BatchHeaderCursor(this.log, this.offsetIndex.lookup(covered + 1).position, this.log.size())
+    while (cursor.position <= end && cursor.next()) {
+      if (cursor.maxTimestamp > lastTimestamp) return false
+      cursor.advance()
+    }
     return true
   }
 
@@ -280,14 +325,27 @@ export class LogSegment {
 
   /** Adds the final time-index entry (Kafka forces one on roll and close). */
   onBecomeInactive(): void {
+    this.indexesFinal = true
     if (this.maxTimestamp >= 0 && this.nextOffset > this.baseOffset) {
       this.timeIndex.maybeAppend(this.maxTimestamp, this.nextOffset - 1)
     }
   }
 
-  /** fdatasync of the log (indexes are derived and rebuilt after a crash). */
+  /**
+   * fdatasync of the log — and of the indexes too once the segment is inactive. The active
+   * segment's indexes are rebuilt after a crash, but loading trusts the indexes of segments below
+   * the recovery point (after checks that a torn entry can pass), so a rolled segment's final
+   * indexes must become durable with it (Kafka flushes every file of a rolled segment).
+   */
   sync(): Promise<void> {
-    return this.log.sync()
+    return this.indexesFinal ? this.syncAll() : this.log.sync()
+  }
+
+  /** fdatasync of every file on the thread pool (the cleaner's output before its swap). */
+  async syncAll(): Promise<void> {
+    await Promise.all([this.log.sync(), this.offsetIndex.sync(), this.timeIndex.sync()])
+    // The transaction index has no asynchronous sync; it is a few entries at most.
+    this.txn?.syncNow()
   }
 
   /** Synchronous fsync of every file (clean shutdown, roll). */
@@ -308,6 +366,209 @@ export class LogSegment {
   /** Closes and removes the segment's files. */
   delete(): void {
     this.close()
-    for (const suffix of SEGMENT_FILE_SUFFIXES) this.io.remove(join(this.dir, segmentFileName(this.baseOffset, suffix)))
+    for (const suffix of SEGMENT_FILE_SUFFIXES) {
+      this.io.remove(join(this.dir, segmentFileName(this.baseOffset, suffix + this.fileSuffix)))
+    }
+  }
+}
+
+/**
+ * The cleaner's output for one group of segments: `<base>.log.cleaned` and its indexes, written in
+ * offset order by one writer, fsynced, then swapped into the log by `PartitionLog.replaceSegments`
+ * (or discarded). Indexes are built as batches are appended, exactly as for a live segment.
+ */
+export class CleanedSegment {
+  private synced = false
+  private closed = false
+  /** Size when sealed (a closed handle cannot be asked). */
+  private sealedSizeBytes = 0
+
+  constructor(private readonly segment: LogSegment) {}
+
+  get baseOffset(): number {
+    return this.segment.baseOffset
+  }
+
+  /** One past the last offset written (== baseOffset while empty). */
+  get nextOffset(): number {
+    return this.segment.nextOffset
+  }
+
+  get sizeBytes(): number {
+    return this.closed ? this.sealedSizeBytes : this.segment.sizeBytes
+  }
+
+  get offsetIndexEntries(): number {
+    return this.segment.offsetIndex.entries
+  }
+
+  /**
+   * Appends whole batches whose offsets are assigned, ascending and above everything written so
+   * far (the cleaner copies them from the source segments in order).
+   */
+  append(batches: Uint8Array): void {
+    this.synced = false
+    this.segment.append(batches, batches.length)
+  }
+
+  /** Carries an aborted-transaction entry of a replaced segment over to this one. */
+  addAbortedTxn(txn: AbortedTxn): void {
+    this.synced = false
+    this.segment.txnIndex().append(txn)
+  }
+
+  /** Adds the final time-index entry and fsyncs every file on the thread pool. */
+  async sync(): Promise<void> {
+    this.segment.onBecomeInactive()
+    await this.segment.syncAll()
+    this.synced = true
+  }
+
+  /** Makes the files durable (synchronously, when `sync` was not awaited since the last write) and closes them. */
+  seal(): void {
+    if (this.closed) return
+    if (!this.synced) {
+      this.segment.onBecomeInactive()
+      this.segment.syncAllNow()
+      this.synced = true
+    }
+    this.sealedSizeBytes = this.segment.sizeBytes
+    this.closed = true
+    this.segment.close()
+  }
+
+  /** Closes and removes the files (a cleaning round that was abandoned). */
+  discard(): void {
+    this.closed = true
+    this.segment.delete()
+  }
+}
+
+function segmentPath(dir: string, baseOffset: number, suffix: string): string {
+  return join(dir, segmentFileName(baseOffset, suffix))
+}
+
+/**
+ * Swaps the sealed cleaned segment at `baseOffset` into the live log in place of the live
+ * segments `replacedBases` (ascending; the first has the same base offset and is overwritten by
+ * the renames). Synchronous. Every prefix of these steps is a state that
+ * {@link completeInterruptedSwaps} turns into exactly the old log or exactly the new one:
+ *
+ * 1. Rename the cleaned indexes to `.swap`, fsync the directory, rename `<base>.log.cleaned` to
+ *    `<base>.log.swap`, fsync the directory. The `.log.swap` file is the **commit point**: from
+ *    then on recovery completes the swap; before it, recovery deletes the cleaned output.
+ * 2. Remove the replaced segments' files (of the first one, only those the new segment does not
+ *    overwrite, e.g. a `.txnindex` it lacks), fsync the directory. Recovery finds the replaced
+ *    segments by the offset range of the `.log.swap` file, which therefore must end exactly where
+ *    the last replaced segment ends (the cleaner keeps each group's last batch for this).
+ * 3. Rename the `.swap` indexes to their live names, fsync the directory, rename `.log.swap` to
+ *    `.log`, fsync the directory.
+ *
+ * The directory fsyncs between renames order them under power loss as well: renames of different
+ * names are otherwise independent until the directory is synced, and e.g. a surviving `.log`
+ * rename whose earlier removals were lost would leave overlapping segments.
+ */
+export function swapInCleanedSegment(io: FileIO, dir: string, baseOffset: number, replacedBases: readonly number[]): void {
+  const present = SWAP_RENAME_ORDER.filter((suffix) => io.exists(segmentPath(dir, baseOffset, suffix + CLEANED_SUFFIX)))
+  const renameAll = (from: string, to: string): void => {
+    for (const suffix of present) {
+      if (suffix === LOG_SUFFIX) {
+        io.syncDir(dir)
+      }
+      io.rename(segmentPath(dir, baseOffset, suffix + from), segmentPath(dir, baseOffset, suffix + to))
+    }
+    io.syncDir(dir)
+  }
+  renameAll(CLEANED_SUFFIX, SWAP_SUFFIX)
+  for (const base of replacedBases) {
+    for (const suffix of SEGMENT_FILE_SUFFIXES) {
+      if (base !== baseOffset || !present.includes(suffix)) io.remove(segmentPath(dir, base, suffix))
+    }
+  }
+  io.syncDir(dir)
+  renameAll(SWAP_SUFFIX, '')
+}
+
+/** What {@link completeInterruptedSwaps} did. */
+export interface SwapRecovery {
+  /** Base offsets of segments whose interrupted swap was completed: rebuild their indexes. */
+  swappedBases: number[]
+  /** Names removed or renamed. */
+  touchedFiles: string[]
+}
+
+/**
+ * Resolves interrupted cleaner swaps and deletions in `dir` before its segments are opened (Kafka
+ * `LogLoader`), matching the steps of {@link swapInCleanedSegment}:
+ *
+ * - `.cleaned` and `.deleted` files are removed: output of a clean that never committed, or
+ *   segments already scheduled for deletion.
+ * - A `<base>.log.swap` is a committed swap: live segments that start inside its offset range
+ *   `(base, nextOffset)` are removed (they were merged into it), then its `.swap` files take their
+ *   live names, indexes first, each step fsynced — so a crash during recovery is recovered the same way.
+ * - Any other `.swap` file belongs to a swap that never reached its commit point and is removed.
+ *
+ * Throws `LOG_CORRUPT_SEGMENT` when a committed `.log.swap` (fsynced before its commit) fails its scan.
+ */
+export function completeInterruptedSwaps(io: FileIO, dir: string, names: readonly string[]): SwapRecovery {
+  const touchedFiles: string[] = []
+  const committed = new Set<number>()
+  for (const name of names) {
+    const parsed = parseSegmentFileName(name)
+    if (parsed?.suffix === LOG_SUFFIX + SWAP_SUFFIX) committed.add(parsed.baseOffset)
+  }
+  let changed = false
+  for (const name of names) {
+    const parsed = parseSegmentFileName(name)
+    if (!parsed) continue
+    const { baseOffset, suffix } = parsed
+    const uncommittedSwap = suffix.endsWith(SWAP_SUFFIX) && !committed.has(baseOffset)
+    if (suffix.endsWith(CLEANED_SUFFIX) || suffix.endsWith(DELETED_SUFFIX) || uncommittedSwap) {
+      io.remove(join(dir, name))
+      touchedFiles.push(name)
+      changed = true
+    }
+  }
+  if (changed) io.syncDir(dir)
+  const swappedBases = [...committed].sort((a, b) => a - b)
+  for (const base of swappedBases) {
+    const end = swapFileNextOffset(io, dir, base)
+    let removed = false
+    for (const name of names) {
+      const parsed = parseSegmentFileName(name)
+      if (parsed?.suffix !== LOG_SUFFIX || parsed.baseOffset <= base || parsed.baseOffset >= end) continue
+      for (const suffix of SEGMENT_FILE_SUFFIXES) io.remove(segmentPath(dir, parsed.baseOffset, suffix))
+      touchedFiles.push(name)
+      removed = true
+    }
+    if (removed) io.syncDir(dir)
+    for (const suffix of SWAP_RENAME_ORDER) {
+      const from = segmentPath(dir, base, suffix + SWAP_SUFFIX)
+      if (!io.exists(from)) continue
+      if (suffix === LOG_SUFFIX) io.syncDir(dir)
+      io.rename(from, segmentPath(dir, base, suffix))
+      touchedFiles.push(segmentFileName(base, suffix + SWAP_SUFFIX))
+    }
+    io.syncDir(dir)
+  }
+  return { swappedBases, touchedFiles }
+}
+
+/** One past the last offset in `<base>.log.swap`, validating every batch on the way. */
+function swapFileNextOffset(io: FileIO, dir: string, baseOffset: number): number {
+  const path = segmentPath(dir, baseOffset, LOG_SUFFIX + SWAP_SUFFIX)
+  const file = io.open(path)
+  try {
+    let next = baseOffset
+    const result = scanBatches(file, 0, (b) => (next = b.lastOffset + 1), path, baseOffset)
+    if (result.error) {
+      throw new MillraceError('LOG_CORRUPT_SEGMENT', `fsynced swap file ${path} is corrupt at position ${result.validEnd}`, {
+        cause: result.error,
+        details: { file: path, position: result.validEnd, offset: next },
+      })
+    }
+    return next
+  } finally {
+    file.close()
   }
 }

@@ -758,3 +758,19 @@ describe('FaultFileIO test helpers', () => {
     expect(codeOf(() => new FaultFileIO().readFile('/nope'))).toBe('ENOENT')
   })
 })
+
+describe('FaultFileIO write ownership', () => {
+  it('keeps the bytes of a write even when the caller reuses its Buffer afterwards', () => {
+    const io = new FaultFileIO()
+    io.mkdir('/d')
+    const handle = io.open('/d/f', { create: true })
+    const scratch = Buffer.from([1, 2, 3, 4])
+    handle.append(scratch)
+    scratch.fill(9)
+    handle.append(scratch)
+    handle.syncNow()
+    io.syncDir('/')
+    io.syncDir('/d')
+    expect([...io.powerLoss().readFile('/d/f')]).toEqual([1, 2, 3, 4, 9, 9, 9, 9])
+  })
+})

@@ -280,6 +280,17 @@ describe('PartitionLog', () => {
     again.close()
   })
 
+  it('keeps the log start at or below the log end when truncation drops the batch holding it', () => {
+    // Regression (fast-check counterexample [append(2), advanceStart(0.50), truncate(0.00)]).
+    const log = openLog(join(tempDir(), 't-0'))
+    log.append(batchOf(2, 'a'))
+    log.advanceLogStartOffset(1)
+    expect(log.truncateTo(1)).toBe(0)
+    expect(log.logStartOffset).toBe(0)
+    expect(log.append(batchOf(1, 'b')).baseOffset).toBe(0)
+    log.close()
+  })
+
   it('reports corruption below the recovery point as LOG_CORRUPT_SEGMENT with file and position', async () => {
     const dir = join(tempDir(), 't-0')
     const log = openLog(dir)

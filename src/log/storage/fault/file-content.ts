@@ -30,7 +30,8 @@ export class ByteBuffer {
 
   /** Copies `data`. */
   static of(data: Uint8Array): ByteBuffer {
-    return new ByteBuffer(data.slice(), data.length)
+    // `new Uint8Array(data)` copies; `data.slice()` would be a view when `data` is a Node Buffer.
+    return new ByteBuffer(new Uint8Array(data), data.length)
   }
 
   get length(): number {
@@ -125,7 +126,9 @@ export class FileContent {
   /** Copies `data` (callers may reuse their buffer). Empty writes record nothing. */
   write(position: number, data: Uint8Array): void {
     if (data.length === 0) return
-    const copy = data.slice()
+    // A copy, never a view: Buffer#slice is subarray, and callers (the index writers) reuse
+    // their buffers, so a view would replay the last entry into every pending write.
+    const copy = new Uint8Array(data)
     this.visible.write(position, copy)
     this.pending.push({ kind: 'write', seq: ++this.lastSeq, position, data: copy })
   }
