@@ -11,7 +11,8 @@ export type {
   TopicDescription,
   PartitionDescription,
 } from './broker.js'
-export type { AppendResult, RecoveryReport } from './storage/partition-log.js'
+export type { AppendResult } from './storage/partition-log.js'
+export type { RecoveryReport } from './storage/partition-recovery.js'
 
 export { MillraceError, isMillraceError } from './errors.js'
 export type { LogErrorCode, ConfigErrorCode, LogError, ConfigError } from './errors.js'

@@ -11,7 +11,6 @@
  * point onwards are scanned, a torn tail above it is truncated (and reported), and damage below it
  * is corruption of durable data — reported as `LOG_CORRUPT_SEGMENT`, never silently dropped.
  */
-import { join } from 'node:path'
 import type { Clock } from '../clock.js'
 import { isMillraceError, logError, MillraceError, type LogError } from '../errors.js'
 import type { FileIO } from './file-io.js'
@@ -19,15 +18,13 @@ import {
   CLEANED_SUFFIX,
   CleanedSegment,
   IndexMismatch,
-  LOG_SUFFIX,
   LogSegment,
-  completeInterruptedSwaps,
-  parseSegmentFileName,
-  SEGMENT_FILE_SUFFIXES,
+  findSegmentIndex,
   segmentFileName,
   swapInCleanedSegment,
 } from './segment.js'
 import type { AbortedTxn } from './txn-index.js'
+import { emptyRecoveryReport, loadPartition, type RecoveryReport } from './partition-recovery.js'
 import { ReadBufferPool } from './read-pool.js'
 import { BatchHeaderCursor } from './batch-scan.js'
 import {
@@ -76,19 +73,6 @@ export interface PartitionLogOptions {
   /** True when the broker found its clean-shutdown marker: recovery scans are skipped. */
   cleanShutdown: boolean
   readPool?: ReadBufferPool
-}
-
-/** What opening the log found and repaired. */
-export interface RecoveryReport {
-  /** Segments whose batches were scanned and CRC-checked. */
-  scannedSegments: number
-  /** Segments whose indexes were missing or inconsistent and were rebuilt. */
-  rebuiltIndexes: string[]
-  /** Bytes cut from a torn (never fsynced) tail, and where. */
-  truncatedBytes: number
-  truncatedAt?: { file: string; position: number; reason: string }
-  /** Incomplete cleaner or delete files removed or completed. */
-  cleanedUpFiles: string[]
 }
 
 export interface AppendResult {
@@ -190,7 +174,7 @@ export class PartitionLog {
     this.clock = options.clock
     this.pool = options.readPool ?? new ReadBufferPool()
     this.lastFlushMs = this.clock.monotonicMs()
-    this.recoveryReport = { scannedSegments: 0, rebuiltIndexes: [], truncatedBytes: 0, cleanedUpFiles: [] }
+    this.recoveryReport = emptyRecoveryReport()
   }
 
   /**
@@ -535,21 +519,8 @@ export class PartitionLog {
     }
   }
 
-  /** Index of the segment with the greatest base offset ≤ `offset` (0 when before all). */
   private segmentIndexFor(offset: number): number {
-    let lo = 0
-    let hi = this.segments.length - 1
-    let found = 0
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1
-      if ((this.segments[mid] as LogSegment).baseOffset <= offset) {
-        found = mid
-        lo = mid + 1
-      } else {
-        hi = mid - 1
-      }
-    }
-    return found
+    return findSegmentIndex(this.segments, offset)
   }
 
   /**
@@ -855,157 +826,22 @@ export class PartitionLog {
   // ---------------------------------------------------------------- loading and recovery
 
   private load(options: PartitionLogOptions): void {
-    const io = this.io
-    if (!io.exists(this.dir)) io.mkdir(this.dir)
-    // Interrupted cleaner swaps are completed (committed) or discarded before anything is opened.
-    const listed = io.list(this.dir)
-    const swaps = completeInterruptedSwaps(io, this.dir, listed)
-    this.recoveryReport.cleanedUpFiles.push(...swaps.touchedFiles)
-    const swapped = swaps.swappedBases
-    const names = swaps.touchedFiles.length > 0 ? io.list(this.dir) : listed
-    const bases: number[] = []
-    const nowMs = this.clock.nowMs()
-    for (const name of names) {
-      const parsed = parseSegmentFileName(name)
-      if (!parsed) {
-        if (name.endsWith('.tmp')) this.removeLeftover(name)
-        continue
-      }
-      if (parsed.suffix === LOG_SUFFIX) bases.push(parsed.baseOffset)
-    }
-    for (const name of names) {
-      const parsed = parseSegmentFileName(name)
-      if (parsed && parsed.suffix !== LOG_SUFFIX && SEGMENT_FILE_SUFFIXES.includes(parsed.suffix as never)) {
-        if (!bases.includes(parsed.baseOffset)) this.removeLeftover(name)
-      }
-    }
-    bases.sort((a, b) => a - b)
-    const opts = this.segmentOptions()
-    this.segments = bases.map((b) => LogSegment.open(io, this.dir, b, opts, nowMs))
-
-    let recoveryPoint = options.recoveryPoint
-    // Which segments must be scanned: all from the one holding the recovery point (unclean), or
-    // only those whose indexes fail their checks (clean).
-    let firstUnflushed = options.cleanShutdown ? this.segments.length : this.segmentIndexFor(recoveryPoint)
-    if (!options.cleanShutdown && recoveryPoint <= 0) firstUnflushed = 0
-    for (let i = 0; i < this.segments.length; i++) {
-      const seg = this.segments[i] as LogSegment
-      if (swapped.includes(seg.baseOffset)) {
-        // Its index files may be the replaced segment's (a swap renames them one by one):
-        // rebuild. The cleaned data was fsynced before the swap committed, so damage is corruption.
-        this.recoveryReport.rebuiltIndexes.push(seg.fileName)
-        const result = seg.recover()
-        if (result.error) throw this.corruptSegment(seg, result.validEnd, result.error)
-      } else if (i < firstUnflushed) {
-        if (!seg.loadIndexes()) {
-          this.recoveryReport.rebuiltIndexes.push(seg.fileName)
-          const result = seg.recover()
-          if (result.error) {
-            // Below the recovery point (or after a clean shutdown) every byte had been fsynced.
-            throw this.corruptSegment(seg, result.validEnd, result.error, result.nextOffset)
-          }
-        }
-      } else {
-        const stop = this.recoverSegment(seg, recoveryPoint, i)
-        if (stop) break
-      }
-    }
-    if (this.segments.length === 0) {
-      const start = Math.max(options.logStartOffset ?? 0, 0)
-      this.segments.push(LogSegment.create(io, this.dir, start, opts, nowMs))
-      io.syncDir(this.dir)
-    }
-    const last = this.active()
-    this.logEnd = last.nextOffset
-    const first = this.segments[0] as LogSegment
-    this.logStart = Math.min(Math.max(options.logStartOffset ?? 0, first.baseOffset), this.logEnd)
-    if (!options.cleanShutdown && this.logEnd < recoveryPoint) {
-      throw logError(
-        'LOG_CORRUPT_SEGMENT',
-        `${this.topic}-${this.partition} ends at offset ${this.logEnd}, below its recovery point ${recoveryPoint}: fsynced data is missing`,
-        { ...this.ids(), file: join(this.dir, last.fileName), offset: this.logEnd, position: last.sizeBytes },
-      )
-    }
-    // Everything now on disk was validated; make it durable before claiming it as such.
-    if (!options.cleanShutdown && this.recoveryReport.scannedSegments > 0) {
-      for (let i = Math.max(0, firstUnflushed); i < this.segments.length; i++) (this.segments[i] as LogSegment).syncAllNow()
-    }
-    recoveryPoint = this.logEnd
-    this.flushed = recoveryPoint
-  }
-
-  /**
-   * Scans one segment at or after the recovery point. On the first bad batch: damage that lies
-   * below the recovery point is corruption of durable data (thrown); above it, it is a torn tail,
-   * truncated here, with every later segment deleted. Returns true when it truncated.
-   */
-  private recoverSegment(seg: LogSegment, recoveryPoint: number, index: number): boolean {
-    this.recoveryReport.scannedSegments++
-    const result = seg.recover()
-    if (!result.error) return this.cutAfterMissingOffsets(seg, recoveryPoint, index)
-    // The scan's offset, not `seg.nextOffset`: a batch whose (CRC-unprotected) baseOffset was
-    // raised by a flipped bit passes the scan and would move `seg.nextOffset` past the recovery
-    // point, passing off damage to fsynced data as a torn tail (and renumbering its records).
-    const firstLostOffset = result.nextOffset
-    if (firstLostOffset < recoveryPoint) throw this.corruptSegment(seg, result.validEnd, result.error, firstLostOffset)
-    const file = join(this.dir, seg.fileName)
-    let cut = seg.sizeBytes - result.validEnd
-    seg.truncateToPosition(result.validEnd)
-    seg.syncAllNow()
-    for (const later of this.segments.splice(index + 1)) {
-      cut += later.sizeBytes
-      later.delete()
-    }
-    this.io.syncDir(this.dir)
-    this.recoveryReport.truncatedBytes += cut
-    this.recoveryReport.truncatedAt = {
-      file,
-      position: result.validEnd,
-      reason: String(result.error.details.reason ?? result.error.message),
-    }
-    return true
-  }
-
-  /**
-   * A scanned segment must end where its successor starts. Segments are fsynced independently, so
-   * a power loss can drop the unsynced tail of one and keep its successor (whose creation was
-   * fsynced at roll, and maybe some of its data): the offsets in between are gone, and the log
-   * must end where they begin, as after a torn tail — never at the successor's end, across a gap.
-   * Below the recovery point the missing offsets had been fsynced: corruption. Overlapping
-   * offsets never come from a crash (a damaged baseOffset does that): corruption too.
-   */
-  private cutAfterMissingOffsets(seg: LogSegment, recoveryPoint: number, index: number): boolean {
-    const next = this.segments[index + 1]
-    if (next === undefined || seg.nextOffset === next.baseOffset) return false
-    const file = join(this.dir, seg.fileName)
-    const reason = `${seg.fileName} ends at offset ${seg.nextOffset} but ${next.fileName} starts at ${next.baseOffset}`
-    if (seg.nextOffset < recoveryPoint || seg.nextOffset > next.baseOffset) {
-      throw this.corruptSegment(seg, seg.sizeBytes, logError('LOG_CORRUPT_BATCH', reason, { file, position: seg.sizeBytes, reason }))
-    }
-    let cut = 0
-    for (const later of this.segments.splice(index + 1)) {
-      cut += later.sizeBytes
-      later.delete()
-    }
-    this.io.syncDir(this.dir)
-    this.recoveryReport.truncatedBytes += cut
-    this.recoveryReport.truncatedAt = { file, position: seg.sizeBytes, reason }
-    return true
-  }
-
-  private removeLeftover(name: string): void {
-    this.io.remove(join(this.dir, name))
-    this.recoveryReport.cleanedUpFiles.push(name)
-  }
-
-  /** `offset`: the first offset the damage takes (the scan's `nextOffset` where one ran). */
-  private corruptSegment(seg: LogSegment, position: number, cause: LogError, offset = seg.nextOffset): LogError {
-    const file = join(this.dir, seg.fileName)
-    return new MillraceError(
-      'LOG_CORRUPT_SEGMENT',
-      `fsynced data of ${this.topic}-${this.partition} is corrupt in ${file} at position ${position} (offset ${offset})`,
-      { cause, details: { ...this.ids(), file, position, offset } },
+    const loaded = loadPartition(
+      {
+        io: this.io,
+        dir: this.dir,
+        topic: this.topic,
+        partition: this.partition,
+        nowMs: this.clock.nowMs(),
+        segmentOptions: this.segmentOptions(),
+        report: this.recoveryReport,
+      },
+      options,
     )
+    this.segments = loaded.segments
+    this.logStart = loaded.logStartOffset
+    this.logEnd = loaded.logEndOffset
+    this.flushed = loaded.recoveryPoint
   }
 
   // ---------------------------------------------------------------- helpers

@@ -54,6 +54,23 @@ export interface SegmentOptions {
   maxIndexEntries: number
 }
 
+/** Index of the segment with the greatest base offset ≤ `offset` in `segments` (0 when before all). */
+export function findSegmentIndex(segments: readonly { baseOffset: number }[], offset: number): number {
+  let lo = 0
+  let hi = segments.length - 1
+  let found = 0
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1
+    if ((segments[mid] as { baseOffset: number }).baseOffset <= offset) {
+      found = mid
+      lo = mid + 1
+    } else {
+      hi = mid - 1
+    }
+  }
+  return found
+}
+
 /** Thrown by lookups when an index entry does not point at the batch it claims to. */
 export class IndexMismatch extends Error {}
 
