@@ -89,6 +89,8 @@ export class LogSegment {
   /** Wall-clock time the segment was created or opened; used when it holds no timestamps. */
   readonly createdAtMs: number
   private bytesSinceIndexEntry = 0
+  private syncsInFlight = 0
+  private closeDeferred = false
   /** Set by `onBecomeInactive`: no more index entries come, and `sync` covers the indexes. */
   private indexesFinal = false
 
@@ -355,7 +357,12 @@ export class LogSegment {
    * indexes must become durable with it (Kafka flushes every file of a rolled segment).
    */
   sync(): Promise<void> {
-    return this.indexesFinal ? this.syncAll() : this.log.sync()
+    this.syncsInFlight++
+    const done = this.indexesFinal ? this.syncAll() : this.log.sync()
+    return done.finally(() => {
+      this.syncsInFlight--
+      if (this.syncsInFlight === 0 && this.closeDeferred) this.closeFiles()
+    })
   }
 
   /** fdatasync of every file on the thread pool (the cleaner's output before its swap). */
@@ -373,7 +380,22 @@ export class LogSegment {
     this.txn?.syncNow()
   }
 
+  /**
+   * Closes the files — or, while an fdatasync of them is still on the thread pool (retention or
+   * truncation racing a group commit), as soon as it settles: closing a descriptor under a pending
+   * fdatasync makes it fail with EBADF, or sync whatever file reuses the descriptor number.
+   * Removing the files meanwhile is fine: an unlinked inode lives while it is open.
+   */
   close(): void {
+    if (this.syncsInFlight > 0) {
+      this.closeDeferred = true
+      return
+    }
+    this.closeFiles()
+  }
+
+  private closeFiles(): void {
+    this.closeDeferred = false
     this.log.close()
     this.offsetIndex.close()
     this.timeIndex.close()

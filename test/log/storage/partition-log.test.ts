@@ -261,6 +261,23 @@ describe('PartitionLog', () => {
     log.close()
   })
 
+  it('lets retention delete a segment whose group-commit fsync is still in flight', async () => {
+    for (let round = 0; round < 20; round++) {
+      const log = openLog(join(tempDir(), 't-0'), { segmentBytes: 1024 })
+      const pending: Promise<number>[] = []
+      for (let i = 0; i < 12; i++) {
+        log.append(batchOf(3, `b${i}`))
+        pending.push(log.flush())
+        log.roll()
+        log.deleteOldestSegments(1)
+      }
+      await Promise.all(pending)
+      expect(log.failedWith).toBeUndefined()
+      expect(log.recoveryPoint).toBe(36)
+      log.close()
+    }
+  })
+
   it('recovers after an unclean shutdown by truncating a torn tail and reports it', () => {
     const dir = join(tempDir(), 't-0')
     const log = openLog(dir)
