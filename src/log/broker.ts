@@ -39,6 +39,7 @@ import {
   type BrokerMetadata,
 } from './broker-metadata.js'
 import { applyRetention } from './retention.js'
+import { offsetForTimestamp, type TimestampOffset } from './storage/timestamp-lookup.js'
 import { LogCleanerManager, type CompactedPartition } from './cleaner/log-cleaner-manager.js'
 import { iterateBatches } from './record/record-batch.js'
 import type { TopicPartition } from './topic-partition.js'
@@ -392,6 +393,14 @@ export class Broker {
   offsets(tp: TopicPartition): { logStartOffset: number; logEndOffset: number } {
     const log = this.partitionLog(tp)
     return { logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset }
+  }
+
+  /**
+   * Kafka ListOffsets by timestamp: the earliest offset whose record timestamp is ≥
+   * `timestampMs`, with that timestamp; undefined when every record is older.
+   */
+  offsetForTimestamp(tp: TopicPartition, timestampMs: number): TimestampOffset | undefined {
+    return offsetForTimestamp(this.partitionLog(tp), timestampMs)
   }
 
   /** Kafka DeleteRecords: moves the log start offset forward. */

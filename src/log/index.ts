@@ -13,6 +13,7 @@ export type {
 } from './broker.js'
 export type { AppendResult } from './storage/partition-log.js'
 export type { RecoveryReport } from './storage/partition-recovery.js'
+export type { TimestampOffset } from './storage/timestamp-lookup.js'
 
 export { MillraceError, isMillraceError } from './errors.js'
 export type { LogErrorCode, ConfigErrorCode, LogError, ConfigError } from './errors.js'

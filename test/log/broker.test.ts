@@ -233,6 +233,20 @@ describe('Broker appends', () => {
   })
 })
 
+describe('Broker offset lookups', () => {
+  it('finds the earliest offset at or after a timestamp (ListOffsets)', async () => {
+    const broker = await openBroker(join(tempDir(), 'data'), { topicDefaults: { 'segment.bytes': '1024' } })
+    broker.createTopic({ topic: 't' })
+    const tp = { topic: 't', partition: 0 }
+    for (let i = 0; i < 30; i++) broker.append(tp, batchOf(3, `b${i}`, 1_000 + i * 10))
+    expect(broker.offsetForTimestamp(tp, 1_000)).toEqual({ offset: 0, timestampMs: 1_000 })
+    expect(broker.offsetForTimestamp(tp, 1_000 + 17 * 10 + 1)).toEqual({ offset: 52, timestampMs: 1_000 + 17 * 10 + 1 })
+    expect(broker.offsetForTimestamp(tp, 1_000 + 17 * 10 + 3)).toEqual({ offset: 54, timestampMs: 1_000 + 18 * 10 })
+    expect(broker.offsetForTimestamp(tp, 99_999)).toBeUndefined()
+    await broker.close()
+  })
+})
+
 describe('Broker retention', () => {
   it('deletes whole segments older than retention.ms on the clock and advances the log start offset', async () => {
     const clock = new ManualClock(10_000_000)
