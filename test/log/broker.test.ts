@@ -4,8 +4,7 @@ import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { Broker } from '../../src/log/broker.js'
 import { ManualClock } from '../../src/log/clock.js'
-import { NodeFileIO } from '../../src/log/storage/node-file-io.js'
-import type { FileHandle, OpenOptions } from '../../src/log/storage/file-io.js'
+import { SyncCountingIO } from '../support/sync-counting-io.js'
 import { batchOf, batchOfValues, decodeAll } from '../support/batches.js'
 import { tempDir } from '../support/temp-dir.js'
 import { eventually } from '../support/eventually.js'
@@ -293,18 +292,3 @@ describe('Broker retention', () => {
     await broker.close()
   })
 })
-
-/** Counts fsyncs of segment `.log` files. */
-class SyncCountingIO extends NodeFileIO {
-  logSyncs = 0
-  override open(path: string, options?: OpenOptions): FileHandle {
-    const handle = super.open(path, options)
-    if (!path.endsWith('.log')) return handle
-    const sync = handle.sync.bind(handle)
-    handle.sync = () => {
-      this.logSyncs++
-      return sync()
-    }
-    return handle
-  }
-}

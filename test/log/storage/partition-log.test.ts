@@ -4,7 +4,8 @@ import { existsSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'no
 import { ManualClock } from '../../../src/log/clock.js'
 import { NodeFileIO } from '../../../src/log/storage/node-file-io.js'
 import { PartitionLog, type PartitionLogConfig } from '../../../src/log/storage/partition-log.js'
-import type { FileHandle, FileIO, OpenOptions } from '../../../src/log/storage/file-io.js'
+import type { FileIO } from '../../../src/log/storage/file-io.js'
+import { SyncCountingIO } from '../../support/sync-counting-io.js'
 import { iterateBatches } from '../../../src/log/record/record-batch.js'
 import { batchOf, batchOfValues, decodeAll, type DecodedRecord } from '../../support/batches.js'
 import { tempDir } from '../../support/temp-dir.js'
@@ -246,7 +247,7 @@ describe('PartitionLog', () => {
   })
 
   it('shares one fsync among concurrent durable appends (group commit)', async () => {
-    const counting = new CountingIO()
+    const counting = new SyncCountingIO()
     const log = openLog(join(tempDir(), 't-0'), {}, { io: counting })
     const waits: Promise<number>[] = []
     for (let i = 0; i < 50; i++) {
@@ -257,7 +258,7 @@ describe('PartitionLog', () => {
     expect(durable.every((d) => d >= 2)).toBe(true)
     expect(log.recoveryPoint).toBe(100)
     // One in flight for the first caller, one more covering everyone who came while it ran.
-    expect(counting.syncs).toBeLessThanOrEqual(2)
+    expect(counting.logSyncs).toBeLessThanOrEqual(2)
     log.close()
   })
 
@@ -331,18 +332,3 @@ describe('PartitionLog', () => {
     }
   })
 })
-
-/** Counts fsyncs of `.log` files on top of the real file system. */
-class CountingIO extends NodeFileIO {
-  syncs = 0
-  override open(path: string, options?: OpenOptions): FileHandle {
-    const handle = super.open(path, options)
-    if (!path.endsWith('.log')) return handle
-    const sync = handle.sync.bind(handle)
-    handle.sync = () => {
-      this.syncs++
-      return sync()
-    }
-    return handle
-  }
-}
