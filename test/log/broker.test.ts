@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { Broker } from '../../src/log/broker.js'
@@ -169,6 +169,59 @@ try { await Broker.open({ dataDir: ${JSON.stringify(dataDir)} }); console.log('o
     expect(existsSync(join(dataDir, '.clean-shutdown'))).toBe(false)
     expect(again.partitionLog({ topic: 't', partition: 0 }).recoveryReport.scannedSegments).toBe(0)
     expect(again.offsets({ topic: 't', partition: 0 })).toEqual({ logStartOffset: 0, logEndOffset: 60 })
+    await again.close()
+  })
+})
+
+describe('Broker damaged data', () => {
+  it('opens with a corrupt partition reported by describeTopic, failing only that partition with LOG_CORRUPT_SEGMENT', async () => {
+    const dataDir = join(tempDir(), 'data')
+    const broker = await openBroker(dataDir)
+    broker.createTopic({ topic: 't', partitions: 2 })
+    for (let p = 0; p < 2; p++) {
+      broker.append({ topic: 't', partition: p }, batchOf(3, 'a'))
+      broker.append({ topic: 't', partition: p }, batchOf(3, 'b'))
+    }
+    await broker.close()
+    // Damage fsynced data of partition 0 and make the next open unclean (no marker), so the
+    // segment holding the recovery point is scanned.
+    const file = join(dataDir, 't-0', '00000000000000000000.log')
+    const bytes = readFileSync(file)
+    bytes.writeUInt8((bytes[40] as number) ^ 0x01, 40)
+    writeFileSync(file, bytes)
+    rmSync(join(dataDir, '.clean-shutdown'))
+    const again = await openBroker(dataDir)
+    const [p0, p1] = again.describeTopic('t').partitions
+    expect(p0?.error?.code).toBe('LOG_CORRUPT_SEGMENT')
+    expect(p1?.error).toBeUndefined()
+    expect(await codeOf(() => again.read({ topic: 't', partition: 0 }, 0, 1024))).toBe('LOG_CORRUPT_SEGMENT')
+    expect(await codeOf(() => again.append({ topic: 't', partition: 0 }, batchOf(1, 'c')))).toBe('LOG_CORRUPT_SEGMENT')
+    expect(decodeAll(again.read({ topic: 't', partition: 1 }, 0, 1 << 20))).toHaveLength(6)
+    await again.close()
+    // Not a clean shutdown while a partition is damaged: the next open checks again.
+    expect(existsSync(join(dataDir, '.clean-shutdown'))).toBe(false)
+  })
+})
+
+describe('Broker topic configs', () => {
+  it('alters overrides (set, and null to remove), validates them as a whole and keeps them across a reopen', async () => {
+    const dataDir = join(tempDir(), 'data')
+    const broker = await openBroker(dataDir)
+    broker.createTopic({ topic: 't', configs: { 'retention.ms': '1000' } })
+    broker.alterTopicConfigs('t', { 'retention.ms': null, 'max.message.bytes': 200 })
+    expect(broker.topicConfig('t').retentionMs).toBe(604_800_000)
+    expect(broker.topicConfig('t').maxMessageBytes).toBe(200)
+    expect(await codeOf(() => broker.append({ topic: 't', partition: 0 }, batchOfValues(['q'.repeat(300)])))).toBe(
+      'LOG_RECORD_TOO_LARGE',
+    )
+    expect(await codeOf(() => broker.alterTopicConfigs('t', { 'segment.bytes': '1', 'max.message.bytes': '300' }))).toBe(
+      'CONFIG_INVALID',
+    )
+    expect(broker.topicConfig('t').maxMessageBytes).toBe(200)
+    await broker.close()
+    const again = await openBroker(dataDir)
+    expect(again.topicConfig('t').maxMessageBytes).toBe(200)
+    expect(again.describeTopic('t').configs.find((c) => c.name === 'retention.ms')?.isDefault).toBe(true)
     await again.close()
   })
 })
