@@ -17,7 +17,13 @@ import {
 } from '../record/record-batch-v2.js'
 import { isMillraceError, logError, type LogError } from '../errors.js'
 
-const HEADER_CHUNK_BYTES = 64 * 1024
+/**
+ * A lookup usually needs one header (the indexed batch) plus the few batches of one index
+ * interval, so the cursor starts with a chunk that Node's small-buffer pool serves and grows it
+ * 4x per refill for long walks (recovery tails, index rebuilds).
+ */
+const FIRST_HEADER_CHUNK_BYTES = 4000
+const MAX_HEADER_CHUNK_BYTES = 64 * 1024
 const SCAN_CHUNK_BYTES = 4 * 1024 * 1024
 
 /**
@@ -41,14 +47,17 @@ export class BatchHeaderCursor {
     private readonly end: number,
   ) {
     this.position = start
-    this.chunk = Buffer.allocUnsafe(HEADER_CHUNK_BYTES)
+    this.chunk = Buffer.allocUnsafe(FIRST_HEADER_CHUNK_BYTES)
   }
 
   next(): boolean {
     const pos = this.position
     if (pos + BATCH_HEADER_BYTES > this.end) return false
     if (pos < this.chunkStart || pos + BATCH_HEADER_BYTES > this.chunkEnd) {
-      const n = this.file.read(this.chunk, 0, Math.min(HEADER_CHUNK_BYTES, this.end - pos), pos)
+      if (this.chunkEnd > this.chunkStart && this.chunk.length < MAX_HEADER_CHUNK_BYTES) {
+        this.chunk = Buffer.allocUnsafe(Math.min(this.chunk.length * 4, MAX_HEADER_CHUNK_BYTES))
+      }
+      const n = this.file.read(this.chunk, 0, Math.min(this.chunk.length, this.end - pos), pos)
       this.chunkStart = pos
       this.chunkEnd = pos + n
       if (n < BATCH_HEADER_BYTES) return false
