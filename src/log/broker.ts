@@ -15,12 +15,12 @@
  * <dataDir>/<topic>-<partition>/…              segments (see PartitionLog)
  * ```
  */
-import { dirname, join } from 'node:path'
-import { systemClock, type Clock, type ClockTimer } from './clock.js'
+import { join } from 'node:path'
+import { systemClock, type Clock } from './clock.js'
 import { isMillraceError, logError, MillraceError, type LogError } from './errors.js'
 import type { FileIO } from './storage/file-io.js'
 import { NodeFileIO } from './storage/node-file-io.js'
-import { PartitionLog, type AppendResult, type PartitionLogConfig } from './storage/partition-log.js'
+import { PartitionLog, type AppendResult } from './storage/partition-log.js'
 import { ReadBufferPool } from './storage/read-pool.js'
 import { readOffsetCheckpoint, writeOffsetCheckpoint, type OffsetCheckpointEntry } from './storage/checkpoint-file.js'
 import {
@@ -41,16 +41,27 @@ import {
 import { applyRetention } from './retention.js'
 import { offsetForTimestamp, type TimestampOffset } from './storage/timestamp-lookup.js'
 import { LogCleanerManager, type CompactedPartition } from './cleaner/log-cleaner-manager.js'
-import { iterateBatches } from './record/record-batch.js'
+import { rejectNullKeys } from './record-validation.js'
+import { BackgroundTasks } from './background-tasks.js'
 import type { TopicPartition } from './topic-partition.js'
+import {
+  checkPartitionCount,
+  describePartition,
+  partitionLogConfig,
+  stringifyConfigs,
+  type PartitionDescription,
+  type PartitionState,
+  type TopicState,
+} from './broker-topics.js'
+import { mkdirDurable } from './storage/atomic-file.js'
+
+export { MAX_PARTITIONS_PER_TOPIC } from './broker-topics.js'
+export type { PartitionDescription } from './broker-topics.js'
 
 export const LOCK_FILE = '.lock'
 export const CLEAN_SHUTDOWN_FILE = '.clean-shutdown'
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint'
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint'
-
-/** Most partitions one topic may have (keeps a typo from creating millions of directories). */
-export const MAX_PARTITIONS_PER_TOPIC = 10_000
 
 export interface BrokerOptions {
   /** Directory holding all data; created when missing. */
@@ -86,18 +97,6 @@ export interface NewTopic {
   configs?: TopicConfigOverrides
 }
 
-export interface PartitionDescription {
-  partition: number
-  logStartOffset: number
-  logEndOffset: number
-  /** Offsets below this are fsynced. */
-  recoveryPoint: number
-  sizeBytes: number
-  segments: number
-  /** Set when the partition could not be opened (e.g. `LOG_CORRUPT_SEGMENT`) or has failed. */
-  error?: { code: string; message: string }
-}
-
 export interface TopicDescription {
   topic: string
   topicId: string
@@ -110,17 +109,6 @@ export interface BrokerAppendOptions {
   durable?: boolean
   /** Batches were encoded in this process by Millrace (skips the CRC re-check). */
   trusted?: boolean
-}
-
-interface PartitionState {
-  log?: PartitionLog
-  error?: LogError
-}
-
-interface TopicState {
-  meta: BrokerMetadata['topics'][string]
-  config: TopicConfig
-  partitions: PartitionState[]
 }
 
 /**
@@ -136,7 +124,7 @@ export class Broker {
   private readonly pool = new ReadBufferPool()
   private readonly topicDefaults: TopicConfigOverrides
   private readonly topics = new Map<string, TopicState>()
-  private readonly timers: ClockTimer[] = []
+  private readonly tasks: BackgroundTasks
   private readonly onBackgroundError: (task: string, err: unknown) => void
   private readonly intervals: { retention: number; flush: number; checkpoint: number; cleaner: number }
   private readonly cleaner: LogCleanerManager
@@ -165,6 +153,7 @@ export class Broker {
     this.onBackgroundError =
       init.options.onBackgroundError ??
       ((task, err) => process.emitWarning(`millrace ${task} failed: ${err instanceof Error ? err.message : String(err)}`))
+    this.tasks = new BackgroundTasks(this.clock, (task, err) => this.onBackgroundError(task, err))
     this.intervals = {
       retention: positive(init.options.retentionCheckIntervalMs, 300_000, 'retentionCheckIntervalMs'),
       flush: positive(init.options.flushCheckIntervalMs, 1_000, 'flushCheckIntervalMs'),
@@ -492,7 +481,7 @@ export class Broker {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    for (const t of this.timers) t.cancel()
+    this.tasks.stop()
     // A cleaning round stops at its next slice and removes its unswapped output.
     this.cleanerAbort.abort()
     await this.cleanerQueue
@@ -644,18 +633,18 @@ export class Broker {
   }
 
   private startBackgroundTasks(): void {
-    this.every('retention', this.intervals.retention, () => {
+    this.tasks.every('retention', this.intervals.retention, () => {
       this.runRetention()
     })
     // Not awaited: flushes coalesce in the partition logs, and a slow fsync must not stall the
     // ticks of other partitions' deadlines.
-    this.every('flush', this.intervals.flush, () => {
+    this.tasks.every('flush', this.intervals.flush, () => {
       this.runFlushDeadlines().catch((err: unknown) => this.onBackgroundError('flush', err))
     })
-    this.every('checkpoint', this.intervals.checkpoint, () => {
+    this.tasks.every('checkpoint', this.intervals.checkpoint, () => {
       this.checkpointRecoveryPoints()
     })
-    this.every('cleaner', this.intervals.cleaner, async () => {
+    this.tasks.every('cleaner', this.intervals.cleaner, async () => {
       await this.runCleaner()
     })
   }
@@ -673,139 +662,13 @@ export class Broker {
     return out
   }
 
-  /**
-   * Kafka's `LogValidator` rule for compacted topics: every record needs a key. Only the key
-   * length of each record is decoded, and only for compacted topics.
-   */
   private rejectNullKeys(tp: TopicPartition, batches: Uint8Array): void {
-    if (!this.topicState(tp.topic).config.cleanupPolicy.compact) return
-    for (const batch of iterateBatches(batches, 0, batches.length, { verifyCrc: false })) {
-      if (batch.isControl) continue
-      batch.forEachRecord((record, index) => {
-        if (record.keySize >= 0) return
-        throw logError(
-          'LOG_INVALID_RECORD',
-          `record ${index} of the batch at position ${batch.position} has no key; compacted topic ${tp.topic} requires keys`,
-          { topic: tp.topic, partition: tp.partition, position: batch.position, recordIndex: index },
-        )
-      })
-    }
-  }
-
-  /**
-   * Runs `task` every `intervalMs` of the broker clock. The next tick is scheduled before the task
-   * runs (so a manual clock advanced past several intervals fires each of them); a tick that finds
-   * the previous run of an async task still going is skipped, so runs never overlap.
-   */
-  private every(name: string, intervalMs: number, task: () => void | Promise<void>): void {
-    const slot = this.timers.length
-    let running = false
-    const schedule = (): void => {
-      if (this.closed) return
-      const timer = this.clock.setTimeout(() => {
-        schedule()
-        if (running) return
-        let result: void | Promise<void>
-        try {
-          result = task()
-        } catch (err) {
-          this.onBackgroundError(name, err)
-          return
-        }
-        if (result instanceof Promise) {
-          running = true
-          result.then(
-            () => {
-              running = false
-            },
-            (err: unknown) => {
-              running = false
-              this.onBackgroundError(name, err)
-            },
-          )
-        }
-      }, intervalMs)
-      timer.unref()
-      this.timers[slot] = timer
-    }
-    schedule()
+    if (this.topicState(tp.topic).config.cleanupPolicy.compact) rejectNullKeys(tp, batches)
   }
 
   private ensureOpen(): void {
     if (this.closed) throw logError('LOG_CLOSED', `broker for ${this.dataDir} is closed`, { file: this.dataDir })
   }
-}
-
-function describePartition(p: PartitionState, partition: number): PartitionDescription {
-  if (!p.log || p.error) {
-    const err = p.error
-    return {
-      partition,
-      logStartOffset: -1,
-      logEndOffset: -1,
-      recoveryPoint: -1,
-      sizeBytes: 0,
-      segments: 0,
-      error: { code: err?.code ?? 'LOG_IO_ERROR', message: err?.message ?? 'unavailable' },
-    }
-  }
-  const log = p.log
-  const failure = log.failedWith
-  return {
-    partition,
-    logStartOffset: log.logStartOffset,
-    logEndOffset: log.logEndOffset,
-    recoveryPoint: log.recoveryPoint,
-    sizeBytes: log.sizeBytes,
-    segments: log.segmentCount,
-    ...(failure ? { error: { code: failure.code, message: failure.message } } : {}),
-  }
-}
-
-function partitionLogConfig(c: TopicConfig): PartitionLogConfig {
-  return {
-    segmentBytes: c.segmentBytes,
-    segmentMs: c.segmentMs,
-    segmentIndexBytes: c.segmentIndexBytes,
-    indexIntervalBytes: c.indexIntervalBytes,
-    maxMessageBytes: c.maxMessageBytes,
-    messageTimestampType: c.messageTimestampType,
-    flushMessages: c.flushMessages,
-  }
-}
-
-function checkPartitionCount(topic: string, partitions: number): void {
-  if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS_PER_TOPIC) {
-    throw logError(
-      'LOG_INVALID_PARTITIONS',
-      `topic ${topic}: partition count must be an integer in [1, ${MAX_PARTITIONS_PER_TOPIC}], got ${String(partitions)}`,
-      { topic, partitions: Number.isFinite(partitions) ? partitions : String(partitions) },
-    )
-  }
-}
-
-function stringifyConfigs(configs: TopicConfigOverrides): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(configs)) out[k] = String(v)
-  return out
-}
-
-/**
- * `mkdir -p` that survives a power loss: a directory's entry lives in its parent, so the parent
- * of every directory created here is fsynced. Without it a power loss can take a freshly created
- * data directory with everything in it — meta.json, checkpoints, every durably acked record —
- * although each file inside was fsynced (ALICE's missing-directory-fsync pattern).
- */
-function mkdirDurable(io: FileIO, dir: string): void {
-  const created: string[] = []
-  for (let d = dir; !io.exists(d); ) {
-    created.push(d)
-    const parent = dirname(d)
-    if (parent === d) break
-    d = parent
-  }
-  io.mkdir(dir)
-  for (const d of created.reverse()) io.syncDir(dirname(d))
 }
 
 function checkpointMap(entries: OffsetCheckpointEntry[]): Map<string, number> {

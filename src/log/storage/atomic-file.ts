@@ -149,3 +149,21 @@ export function readFileFully(io: FileIO, path: string): Uint8Array | undefined 
   }
   return bytes
 }
+
+/**
+ * `mkdir -p` that survives a power loss: a directory's entry lives in its parent, so the parent
+ * of every directory created here is fsynced. Without it a power loss can take a freshly created
+ * data directory with everything in it — meta.json, checkpoints, every durably acked record —
+ * although each file inside was fsynced (ALICE's missing-directory-fsync pattern).
+ */
+export function mkdirDurable(io: FileIO, dir: string): void {
+  const created: string[] = []
+  for (let d = dir; !io.exists(d); ) {
+    created.push(d)
+    const parent = dirname(d)
+    if (parent === d) break
+    d = parent
+  }
+  io.mkdir(dir)
+  for (const d of created.reverse()) io.syncDir(dirname(d))
+}
