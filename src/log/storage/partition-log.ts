@@ -23,6 +23,7 @@ import {
   segmentFileName,
   swapInCleanedSegment,
 } from './segment.js'
+import { GroupCommit } from './group-commit.js'
 import { InactiveSegmentView, type SegmentReplaceOutcome, type SegmentSnapshot } from './segment-snapshot.js'
 import { emptyRecoveryReport, loadPartition, type RecoveryReport } from './partition-recovery.js'
 import { ReadBufferPool } from './read-pool.js'
@@ -116,17 +117,9 @@ export class PartitionLog {
   private segments: LogSegment[] = []
   private logStart = 0
   private logEnd = 0
-  private flushed = 0
-  private unflushedMessages = 0
-  private lastFlushMs: number
-  private dirty = new Set<LogSegment>()
-  /** Segments the fsync in flight covers (a swap must not close them under it). */
-  private syncingSegments: ReadonlySet<LogSegment> = new Set()
+  private readonly commit: GroupCommit
   /** Segments replaced by a swap, their files unlinked, still open (see releaseReplacedSegments). */
   private replaced: LogSegment[] = []
-  private syncing = false
-  private syncScheduled = false
-  private waiters: Array<{ target: number; resolve: (offset: number) => void; reject: (err: unknown) => void }> = []
   private failure: LogError | undefined
   private closed = false
 
@@ -138,8 +131,19 @@ export class PartitionLog {
     this.config = { ...options.config }
     this.clock = options.clock
     this.pool = options.readPool ?? new ReadBufferPool()
-    this.lastFlushMs = this.clock.monotonicMs()
     this.recoveryReport = emptyRecoveryReport()
+    this.commit = new GroupCommit(
+      {
+        logEndOffset: () => this.logEnd,
+        blockedBy: () => (this.closed ? this.closedError() : this.failure),
+        onSyncFailure: (cause) => {
+          this.failure = this.ioError('fsync', cause)
+          return this.failure
+        },
+      },
+      this.clock,
+      0,
+    )
   }
 
   /**
@@ -168,7 +172,7 @@ export class PartitionLog {
 
   /** Offsets below this are durable (fsynced). */
   get recoveryPoint(): number {
-    return this.flushed
+    return this.commit.durableOffset
   }
 
   get sizeBytes(): number {
@@ -183,11 +187,11 @@ export class PartitionLog {
 
   /** Monotonic time of the last completed flush (for `flush.ms`). */
   get lastFlushMonotonicMs(): number {
-    return this.lastFlushMs
+    return this.commit.lastSyncMs
   }
 
   get hasUnflushedData(): boolean {
-    return this.flushed < this.logEnd
+    return this.commit.durableOffset < this.logEnd
   }
 
   /** The error that stopped this log (a failed write or fsync), if any. */
@@ -258,9 +262,8 @@ export class PartitionLog {
       this.rollBackFailedAppend(active, sizeBefore, err)
     }
     this.logEnd = next
-    this.dirty.add(active)
-    this.unflushedMessages += records
-    if (this.unflushedMessages >= this.config.flushMessages) void this.flush().catch(() => undefined)
+    this.commit.noteAppend(active, records)
+    if (this.commit.unflushedMessages >= this.config.flushMessages) void this.flush().catch(() => undefined)
     return { baseOffset, lastOffset, logAppendTimeMs: nowMs, recordCount: records }
   }
 
@@ -343,75 +346,19 @@ export class PartitionLog {
     // Kafka flushes a rolled segment in the background: its data and, now final, its indexes
     // (see LogSegment.sync) — even when its data was already durable. That also bounds recovery
     // scans. A sync in flight does not cover it; the next group commit (or close) will.
-    this.dirty.add(old)
-    if (this.syncing) void this.flush().catch(() => undefined)
-    else this.startSync()
+    this.commit.markDirty(old)
+    this.commit.syncSoon()
   }
 
   // ---------------------------------------------------------------- durability
 
   /**
-   * Group commit: resolves with the durable offset once everything appended before the call is
-   * fsynced. Concurrent callers share fsyncs: while one is in flight, later callers wait for the
-   * next, which covers all of them. A failed fsync fails the log (the page-cache state after a
-   * failed fsync is unknowable) and rejects every waiter with `LOG_IO_ERROR`.
+   * Group commit (see {@link GroupCommit}): resolves with the durable offset once everything
+   * appended before the call is fsynced; concurrent callers share fsyncs. A failed fsync fails
+   * the log and rejects every waiter with `LOG_IO_ERROR`.
    */
   flush(): Promise<number> {
-    if (this.failure) return Promise.reject(this.failure)
-    const target = this.logEnd
-    if (target <= this.flushed) return Promise.resolve(this.flushed)
-    return new Promise<number>((resolve, reject) => {
-      this.waiters.push({ target, resolve, reject })
-      this.scheduleSync()
-    })
-  }
-
-  /**
-   * Starts the next fdatasync from `setImmediate` rather than right away: writers whose previous
-   * acks just resolved append again in the same turn of the event loop, and they all join this
-   * sync instead of one sync each (measured: 4 → 8 batches per fsync with 8 writers, 1.7x).
-   */
-  private scheduleSync(): void {
-    if (this.syncing || this.syncScheduled) return
-    this.syncScheduled = true
-    setImmediate(() => {
-      this.syncScheduled = false
-      if (!this.syncing && !this.closed && !this.failure && this.waiters.length > 0) this.startSync()
-    })
-  }
-
-  private startSync(): void {
-    this.syncing = true
-    const target = this.logEnd
-    const segments = [...this.dirty]
-    this.dirty.clear()
-    this.syncingSegments = new Set(segments)
-    const recordsCovered = this.unflushedMessages
-    this.unflushedMessages = 0
-    Promise.all(segments.map((s) => s.sync())).then(
-      () => {
-        this.syncing = false
-        this.syncingSegments = new Set()
-        if (target > this.flushed) this.flushed = target
-        this.lastFlushMs = this.clock.monotonicMs()
-        const still: typeof this.waiters = []
-        for (const w of this.waiters) {
-          if (w.target <= this.flushed) w.resolve(this.flushed)
-          else still.push(w)
-        }
-        this.waiters = still
-        if (still.length > 0 && !this.failure) this.scheduleSync()
-      },
-      (err: unknown) => {
-        this.syncing = false
-        this.syncingSegments = new Set()
-        this.unflushedMessages += recordsCovered
-        this.failure = this.ioError('fsync', err)
-        const waiters = this.waiters
-        this.waiters = []
-        for (const w of waiters) w.reject(this.failure)
-      },
-    )
+    return this.commit.flush()
   }
 
   // ---------------------------------------------------------------- read
@@ -524,13 +471,13 @@ export class PartitionLog {
       const target = Math.max(offset, this.logStart)
       while (this.segments.length > 1 && (this.segments[this.segments.length - 1] as LogSegment).baseOffset >= target) {
         const seg = this.segments.pop() as LogSegment
-        this.dirty.delete(seg)
+        this.commit.forget(seg)
         seg.delete()
       }
       const last = this.active()
       if (last.baseOffset >= target) {
         // Everything goes: start an empty segment at the target (Kafka truncateFullyAndStartAt).
-        this.dirty.delete(last)
+        this.commit.forget(last)
         last.delete()
         this.segments = [LogSegment.create(this.io, this.dir, target, this.segmentOptions(), this.clock.nowMs())]
         this.logEnd = target
@@ -546,7 +493,7 @@ export class PartitionLog {
       this.failure = this.ioError('truncate', err)
       throw this.failure
     }
-    this.flushed = Math.min(this.flushed, this.logEnd)
+    this.commit.truncatedTo(this.logEnd)
     return this.logEnd
   }
 
@@ -586,7 +533,7 @@ export class PartitionLog {
       // unsynced removals, and keeping a newer one while reverting an older one would leave a
       // hole in the middle of the log. This way it can only undo the newest: a smaller retention.
       for (const seg of doomed) {
-        this.dirty.delete(seg)
+        this.commit.forget(seg)
         seg.delete()
         this.io.syncDir(this.dir)
       }
@@ -687,7 +634,7 @@ export class PartitionLog {
         `cleaned segment [${cleaned.baseOffset}, ${cleaned.nextOffset}) does not cover [${first.baseOffset}, ${last.nextOffset})`,
       )
     }
-    if (views.some((v) => this.dirty.has(v.segment) || this.syncingSegments.has(v.segment))) return 'busy'
+    if (views.some((v) => this.commit.isPending(v.segment))) return 'busy'
     let seg: LogSegment
     try {
       cleaned.seal()
@@ -747,26 +694,21 @@ export class PartitionLog {
   close(): void {
     if (this.closed) return
     this.closed = true
+    let durable = 0
     if (!this.failure) {
       try {
         this.active().onBecomeInactive()
-        for (const seg of this.dirty) seg.syncAllNow()
         // Also the segments of an fsync still in flight (a group commit, the background flush of
         // a rolled segment): it may not complete before the process exits, and the clean-shutdown
         // marker written next would vouch for their unsynced tails.
-        for (const seg of this.syncingSegments) if (this.segments.includes(seg)) seg.syncAllNow()
+        for (const seg of this.commit.pendingSegments()) if (this.segments.includes(seg)) seg.syncAllNow()
         this.active().syncAllNow()
-        this.flushed = this.logEnd
+        durable = this.logEnd
       } catch (err) {
         this.failure = this.ioError('close', err)
       }
     }
-    const waiters = this.waiters
-    this.waiters = []
-    for (const w of waiters) {
-      if (w.target <= this.flushed) w.resolve(this.flushed)
-      else w.reject(this.failure ?? this.closedError())
-    }
+    this.commit.settleOnClose(durable, this.failure ?? this.closedError())
     this.closeFiles()
     if (this.failure) throw this.failure
   }
@@ -806,7 +748,7 @@ export class PartitionLog {
     this.segments = loaded.segments
     this.logStart = loaded.logStartOffset
     this.logEnd = loaded.logEndOffset
-    this.flushed = loaded.recoveryPoint
+    this.commit.durableOffset = loaded.recoveryPoint
   }
 
   // ---------------------------------------------------------------- helpers
