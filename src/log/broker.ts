@@ -198,6 +198,16 @@ export class Broker {
     try {
       let meta = readBrokerMetadata(io, dataDir)
       if (!meta) {
+        // No catalogue but partition directories: meta.json was lost or the directory is not
+        // ours. Starting empty would remove them all as leftovers — refuse instead.
+        const stray = io.list(dataDir).filter((name) => parsePartitionDirName(name) !== undefined)
+        if (stray.length > 0) {
+          throw logError(
+            'LOG_DATA_DIR_INVALID',
+            `${dataDir} has partition directories (${stray.slice(0, 3).join(', ')}…) but no meta.json; refusing to open it`,
+            { file: dataDir },
+          )
+        }
         meta = { formatVersion: META_FORMAT_VERSION, clusterId: newKafkaUuid(), topics: {} }
         writeBrokerMetadata(io, dataDir, meta)
       }

@@ -158,6 +158,27 @@ try { await Broker.open({ dataDir: ${JSON.stringify(dataDir)} }); console.log('o
     await broker.close()
   })
 
+  it('refuses to open a directory whose meta.json is gone but whose partitions are there, and deletes nothing', async () => {
+    const dataDir = join(tempDir(), 'data')
+    const broker = await openBroker(dataDir)
+    broker.createTopic({ topic: 'keep', partitions: 2 })
+    broker.append({ topic: 'keep', partition: 0 }, batchOf(2, 'x'))
+    await broker.close()
+    rmSync(join(dataDir, 'meta.json'))
+    expect(await codeOf(() => Broker.open({ dataDir }))).toBe('LOG_DATA_DIR_INVALID')
+    expect(existsSync(join(dataDir, 'keep-0', '00000000000000000000.log'))).toBe(true)
+    expect(existsSync(join(dataDir, 'keep-1'))).toBe(true)
+  })
+
+  it('rejects a meta.json it cannot read with LOG_DATA_DIR_INVALID', async () => {
+    const dataDir = join(tempDir(), 'data')
+    await (await openBroker(dataDir)).close()
+    writeFileSync(join(dataDir, 'meta.json'), '{ not json')
+    expect(await codeOf(() => Broker.open({ dataDir }))).toBe('LOG_DATA_DIR_INVALID')
+    writeFileSync(join(dataDir, 'meta.json'), JSON.stringify({ formatVersion: 99, clusterId: 'x', topics: {} }))
+    expect(await codeOf(() => Broker.open({ dataDir }))).toBe('LOG_DATA_DIR_INVALID')
+  })
+
   it('writes a clean-shutdown marker on close and skips the recovery scan on the next open', async () => {
     const dataDir = join(tempDir(), 'data')
     const broker = await openBroker(dataDir, { topicDefaults: { 'segment.bytes': '1024' } })
