@@ -96,6 +96,9 @@ export class CountingFileIO implements FileIO {
   removeDir(dir: string): void {
     this.inner.removeDir(dir)
   }
+  removeInBackground(path: string): Promise<void> {
+    return this.inner.removeInBackground(path)
+  }
 
   syncDir(dir: string): void {
     this.inner.syncDir(dir)

@@ -156,6 +156,18 @@ export class FaultFileIO implements FileIO {
     this.disk.removeTree(dir)
   }
 
+  /**
+   * `remove` or `removeDir` (whichever `path` is) on a later macrotask, counted and faulted like
+   * them; a crash first rejects with ECRASHED and removes nothing.
+   */
+  async removeInBackground(path: string): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    if (!this.exists(path)) return
+    const isDir = this.listAll().includes(normalizePath(path) + '/')
+    if (isDir) this.removeDir(path)
+    else this.remove(path)
+  }
+
   /** ENOENT when missing; ENOTDIR for a file (stricter than fsync on a file's fd). */
   syncDir(dir: string): void {
     this.schedule.enterOrThrow('syncDir', [dir], true)

@@ -28,6 +28,12 @@ export interface FileIO {
   remove(path: string): void
   /** Removes a directory and everything below it. Missing directories are ignored. */
   removeDir(dir: string): void
+  /**
+   * Removes a file or a directory tree on the thread pool. Unlinking a large file frees its page
+   * cache synchronously (~190 ms per GiB here), so bulk deletions (retention, topic deletion) must
+   * not run on the event loop. Missing paths are ignored. Durable only after `syncDir`.
+   */
+  removeInBackground(path: string): Promise<void>
   /** fsyncs a directory so that creations, renames and removals in it survive power loss. */
   syncDir(dir: string): void
   /**

@@ -125,6 +125,10 @@ export class NodeFileIO implements FileIO {
     fs.rmSync(dir, { recursive: true, force: true })
   }
 
+  removeInBackground(path: string): Promise<void> {
+    return fs.promises.rm(path, { recursive: true, force: true })
+  }
+
   syncDir(dir: string): void {
     const fd = fs.openSync(dir, 'r')
     try {

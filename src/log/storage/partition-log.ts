@@ -11,6 +11,7 @@
  * point onwards are scanned, a torn tail above it is truncated (and reported), and damage below it
  * is corruption of durable data — reported as `LOG_CORRUPT_SEGMENT`, never silently dropped.
  */
+import { randomBytes } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import { isMillraceError, logError, MillraceError, type LogError } from '../errors.js'
 import type { FileIO } from './file-io.js'
@@ -534,14 +535,24 @@ export class PartitionLog {
       // hole in the middle of the log. This way it can only undo the newest: a smaller retention.
       for (const seg of doomed) {
         this.commit.forget(seg)
-        seg.delete()
+        const retired = seg.retire()
         this.io.syncDir(this.dir)
+        for (const path of retired) this.removeInBackground(path)
       }
     } catch (err) {
       this.failure = this.ioError('delete segment', err)
       throw this.failure
     }
     return n
+  }
+
+  /**
+   * Unlinks a retired file on the thread pool: freeing a GiB of page cache takes ~190 ms, too
+   * long for the event loop. A failure is deliberately dropped: the file is already out of the
+   * log under a `.deleted` name, and the next open removes such leftovers.
+   */
+  private removeInBackground(path: string): void {
+    this.io.removeInBackground(path).catch(() => undefined)
   }
 
   /**
@@ -717,7 +728,12 @@ export class PartitionLog {
   deleteFiles(): void {
     this.closed = true
     this.closeFiles()
-    this.io.removeDir(this.dir)
+    // Kafka's `<topic>-<partition>.<id>-delete`: out of the way at once (a topic of the same
+    // name can be created right away), removed in the background; the broker removes leftovers
+    // of a crash on open. The caller fsyncs the data directory.
+    const doomed = `${this.dir}.${randomBytes(6).toString('hex')}-delete`
+    this.io.rename(this.dir, doomed)
+    this.removeInBackground(doomed)
   }
 
   private closeFiles(): void {

@@ -402,6 +402,23 @@ export class LogSegment {
     this.txn?.close()
   }
 
+  /**
+   * Closes the segment and renames its files to `<name>.deleted` (cheap, on the event loop);
+   * returns the new paths for the caller to remove in the background once the renames are
+   * durable. A crash before that leaves `.deleted` files, which the loader removes.
+   */
+  retire(): string[] {
+    this.close()
+    const renamed: string[] = []
+    for (const suffix of SEGMENT_FILE_SUFFIXES) {
+      const path = join(this.dir, segmentFileName(this.baseOffset, suffix + this.fileSuffix))
+      if (!this.io.exists(path)) continue
+      this.io.rename(path, path + DELETED_SUFFIX)
+      renamed.push(path + DELETED_SUFFIX)
+    }
+    return renamed
+  }
+
   /** Closes and removes the segment's files. */
   delete(): void {
     this.close()

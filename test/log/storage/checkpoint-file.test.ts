@@ -98,6 +98,9 @@ class RecordingFailingFileIO implements FileIO {
   removeDir(dir: string): void {
     this.inner.removeDir(dir)
   }
+  removeInBackground(path: string): Promise<void> {
+    return this.inner.removeInBackground(path)
+  }
   syncDir(dir: string): void {
     this.step('syncDir', dir)
     this.inner.syncDir(dir)

@@ -9,6 +9,7 @@ import { SyncCountingIO } from '../../support/sync-counting-io.js'
 import { iterateBatches } from '../../../src/log/record/record-batch.js'
 import { batchOf, batchOfValues, decodeAll, type DecodedRecord } from '../../support/batches.js'
 import { tempDir } from '../../support/temp-dir.js'
+import { eventually } from '../../support/eventually.js'
 
 const BASE_CONFIG: PartitionLogConfig = {
   segmentBytes: 1024 * 1024,
@@ -330,5 +331,34 @@ describe('PartitionLog', () => {
       expect(e.details.position).toBe(secondAt)
       expect(e.details.offset).toBe(3)
     }
+  })
+})
+
+describe('PartitionLog segment deletion', () => {
+  it('renames deleted segments out of the log at once and unlinks them in the background', async () => {
+    const dir = join(tempDir(), 't-0')
+    const log = openLog(dir, { segmentBytes: 1024 })
+    for (let i = 0; i < 30; i++) log.append(batchOf(3, `b${i}`))
+    const before = readdirSync(dir).filter((n) => n.endsWith('.log')).length
+    log.deleteOldestSegments(2)
+    const logsNow = readdirSync(dir).filter((n) => n.endsWith('.log'))
+    expect(logsNow).toHaveLength(before - 2)
+    await eventually(() => !readdirSync(dir).some((n) => n.endsWith('.deleted')), 5000, 'background unlink')
+    log.close()
+  })
+
+  it('removes .deleted leftovers of a crash when it opens', () => {
+    const dir = join(tempDir(), 't-0')
+    const log = openLog(dir, { segmentBytes: 1024 })
+    for (let i = 0; i < 10; i++) log.append(batchOf(3, `b${i}`))
+    log.close()
+    writeFileSync(join(dir, '00000000000000000000.log.deleted'), Buffer.alloc(100))
+    writeFileSync(join(dir, '00000000000000000000.index.deleted'), Buffer.alloc(8))
+    const again = openLog(dir, { segmentBytes: 1024 }, { cleanShutdown: true, recoveryPoint: 30 })
+    expect(readdirSync(dir).some((n) => n.endsWith('.deleted'))).toBe(false)
+    expect(again.recoveryReport.cleanedUpFiles).toEqual(
+      expect.arrayContaining(['00000000000000000000.log.deleted', '00000000000000000000.index.deleted']),
+    )
+    again.close()
   })
 })
