@@ -9,11 +9,13 @@
  * Invariant: every record with offset ≤ entry offset has timestamp ≤ entry timestamp. So for a
  * target timestamp T, the earliest record with timestamp ≥ T lies after the greatest entry whose
  * timestamp is < T. Entries are made at offset-index points when the max timestamp grew, plus one
- * final entry when the segment is rolled or closed. Derived data, rebuilt like the offset index.
+ * final entry when the segment is rolled or closed. Derived data, rebuilt like the offset index,
+ * and written to its file in runs of entries like it.
  */
 import type { FileHandle } from './file-io.js'
 import { readInt32At, readInt64At } from '../binary/reader.js'
 import { writeInt64At } from '../binary/writer.js'
+import { INDEX_WRITE_EVERY_ENTRIES } from './offset-index.js'
 
 export const TIME_INDEX_ENTRY_BYTES = 12
 
@@ -21,7 +23,8 @@ export class TimeIndex {
   private timestamps: Float64Array
   private relOffsets: Int32Array
   private count = 0
-  private readonly entryBuf = Buffer.allocUnsafe(TIME_INDEX_ENTRY_BYTES)
+  /** Entries [0, written) are in the file. */
+  private written = 0
 
   constructor(
     readonly baseOffset: number,
@@ -54,6 +57,7 @@ export class TimeIndex {
       prevTs = ts
       prevRel = rel
     }
+    this.written = this.count
     return true
   }
 
@@ -88,10 +92,20 @@ export class TimeIndex {
     }
     if (this.isFull()) return
     this.push(timestamp, rel)
-    const b = this.entryBuf
-    writeInt64At(b, 0, timestamp)
-    b.writeInt32BE(rel, 8)
+    if (this.count - this.written >= INDEX_WRITE_EVERY_ENTRIES) this.writePending()
+  }
+
+  /** Appends the entries not yet in the file, in one write. */
+  writePending(): void {
+    const n = this.count - this.written
+    if (n <= 0) return
+    const b = Buffer.allocUnsafe(n * TIME_INDEX_ENTRY_BYTES)
+    for (let i = 0; i < n; i++) {
+      writeInt64At(b, i * 12, this.timestamps[this.written + i] as number)
+      b.writeInt32BE(this.relOffsets[this.written + i] as number, i * 12 + 8)
+    }
     this.file.append(b)
+    this.written = this.count
   }
 
   /**
@@ -120,23 +134,30 @@ export class TimeIndex {
     while (n > 0 && this.baseOffset + (this.relOffsets[n - 1] as number) >= offset) n--
     if (n === this.count) return
     this.count = n
-    this.file.truncate(n * TIME_INDEX_ENTRY_BYTES)
+    if (n < this.written) {
+      this.written = n
+      this.file.truncate(n * TIME_INDEX_ENTRY_BYTES)
+    }
   }
 
   reset(): void {
     this.count = 0
+    this.written = 0
     this.file.truncate(0)
   }
 
   sync(): Promise<void> {
+    this.writePending()
     return this.file.sync()
   }
 
   syncNow(): void {
+    this.writePending()
     this.file.syncNow()
   }
 
   close(): void {
+    this.writePending()
     this.file.close()
   }
 
