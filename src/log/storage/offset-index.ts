@@ -150,9 +150,14 @@ export class OffsetIndex {
     this.file.truncate(0)
   }
 
+  /** Writes pending entries, then fdatasyncs; failures of either reject (never throw). */
   sync(): Promise<void> {
-    this.writePending()
-    return this.file.sync()
+    try {
+      this.writePending()
+      return this.file.sync()
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 
   syncNow(): void {

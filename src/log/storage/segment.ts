@@ -357,8 +357,14 @@ export class LogSegment {
    * indexes must become durable with it (Kafka flushes every file of a rolled segment).
    */
   sync(): Promise<void> {
+    let done: Promise<void>
+    try {
+      done = this.indexesFinal ? this.syncAll() : this.log.sync()
+    } catch (err) {
+      // Failures reject, never throw: the group commit starts syncs of several segments at once.
+      return Promise.reject(err)
+    }
     this.syncsInFlight++
-    const done = this.indexesFinal ? this.syncAll() : this.log.sync()
     return done.finally(() => {
       this.syncsInFlight--
       if (this.syncsInFlight === 0 && this.closeDeferred) this.closeFiles()
@@ -367,6 +373,10 @@ export class LogSegment {
 
   /** fdatasync of every file on the thread pool (the cleaner's output before its swap). */
   async syncAll(): Promise<void> {
+    // Write pending index entries before any sync starts: a write that fails after one sync is
+    // in flight would leave that sync's promise with nobody to handle its outcome.
+    this.offsetIndex.writePending()
+    this.timeIndex.writePending()
     await Promise.all([this.log.sync(), this.offsetIndex.sync(), this.timeIndex.sync()])
     // The transaction index has no asynchronous sync; it is a few entries at most.
     this.txn?.syncNow()
