@@ -9,33 +9,35 @@
  * An entry is added when more than `index.interval.bytes` were appended since the previous one,
  * so lookups scan at most ~one interval of batches. Entries strictly increase in both fields.
  * The index is derived data: it has no checksum, is kept in memory (Kafka memory-maps it), is
- * written to its file in runs of entries (every {@link INDEX_WRITE_EVERY_ENTRIES} entries, and on
- * sync and close — one write per entry doubled the syscalls of an append and was 40% of recovery
- * time), and is rebuilt from the log whenever it fails the sanity checks of
- * {@link OffsetIndex.load} or a lookup finds it pointing at the wrong batch. A file that lags the
- * log after a crash is still consistent: lookups walk the batches after its last entry.
+ * written to its file in runs of entries (see {@link IndexFile}), and is rebuilt from the log
+ * whenever it fails the sanity checks of {@link OffsetIndex.load} or a lookup finds it pointing at
+ * the wrong batch.
  */
 import type { FileHandle } from './file-io.js'
+import { IndexFile } from './index-file.js'
 import { readInt32At } from '../binary/reader.js'
 
 export const OFFSET_INDEX_ENTRY_BYTES = 8
-/** Entries held in memory before they are written to the index file in one append. */
-export const INDEX_WRITE_EVERY_ENTRIES = 64
 
 export class OffsetIndex {
   private relOffsets: Int32Array
   private positions: Int32Array
   private count = 0
-  /** Entries [0, written) are in the file. */
-  private written = 0
+  private readonly file: IndexFile
 
   constructor(
     readonly baseOffset: number,
-    private file: FileHandle,
+    handle: FileHandle,
     readonly maxEntries: number,
   ) {
     this.relOffsets = new Int32Array(64)
     this.positions = new Int32Array(64)
+    this.file = new IndexFile(handle, OFFSET_INDEX_ENTRY_BYTES, () => this.count, (from, n, b) => {
+      for (let i = 0; i < n; i++) {
+        b.writeInt32BE(this.relOffsets[from + i] as number, i * 8)
+        b.writeInt32BE(this.positions[from + i] as number, i * 8 + 4)
+      }
+    })
   }
 
   /**
@@ -44,12 +46,10 @@ export class OffsetIndex {
    * inside the segment (`logSizeBytes`).
    */
   load(logSizeBytes: number): boolean {
-    const size = this.file.size()
-    if (size % OFFSET_INDEX_ENTRY_BYTES !== 0) return false
-    const n = size / OFFSET_INDEX_ENTRY_BYTES
+    const bytes = this.file.readAll()
+    if (bytes === undefined) return false
+    const n = bytes.length / OFFSET_INDEX_ENTRY_BYTES
     if (n > this.maxEntries) return false
-    const bytes = Buffer.allocUnsafe(size)
-    if (this.file.read(bytes, 0, size, 0) !== size) return false
     let prevRel = -1
     let prevPos = -1
     this.count = 0
@@ -64,7 +64,7 @@ export class OffsetIndex {
       prevRel = rel
       prevPos = pos
     }
-    this.written = this.count
+    this.file.markLoaded(this.count)
     return true
   }
 
@@ -89,20 +89,7 @@ export class OffsetIndex {
   append(offset: number, position: number): void {
     const rel = offset - this.baseOffset
     this.push(rel, position)
-    if (this.count - this.written >= INDEX_WRITE_EVERY_ENTRIES) this.writePending()
-  }
-
-  /** Appends the entries not yet in the file, in one write. */
-  writePending(): void {
-    const n = this.count - this.written
-    if (n <= 0) return
-    const b = Buffer.allocUnsafe(n * OFFSET_INDEX_ENTRY_BYTES)
-    for (let i = 0; i < n; i++) {
-      b.writeInt32BE(this.relOffsets[this.written + i] as number, i * 8)
-      b.writeInt32BE(this.positions[this.written + i] as number, i * 8 + 4)
-    }
-    this.file.append(b)
-    this.written = this.count
+    this.file.entryAdded()
   }
 
   /**
@@ -137,37 +124,31 @@ export class OffsetIndex {
     while (n > 0 && (this.positions[n - 1] as number) >= position) n--
     if (n === this.count) return
     this.count = n
-    if (n < this.written) {
-      this.written = n
-      this.file.truncate(n * OFFSET_INDEX_ENTRY_BYTES)
-    }
+    this.file.truncatedTo(n)
   }
 
   /** Empties the index and its file. */
   reset(): void {
     this.count = 0
-    this.written = 0
-    this.file.truncate(0)
+    this.file.reset()
   }
 
-  /** Writes pending entries, then fdatasyncs; failures of either reject (never throw). */
+  /** Writes pending entries, then fdatasyncs; failures reject (never throw). */
   sync(): Promise<void> {
-    try {
-      this.writePending()
-      return this.file.sync()
-    } catch (err) {
-      return Promise.reject(err)
-    }
+    return this.file.sync()
   }
 
   syncNow(): void {
-    this.writePending()
     this.file.syncNow()
   }
 
   close(): void {
-    this.writePending()
     this.file.close()
+  }
+
+  /** Appends the entries not yet in the file (the segment does before it syncs several files). */
+  writePending(): void {
+    this.file.writePending()
   }
 
   private push(rel: number, pos: number): void {

@@ -15,7 +15,7 @@
 import type { FileHandle } from './file-io.js'
 import { readInt32At, readInt64At } from '../binary/reader.js'
 import { writeInt64At } from '../binary/writer.js'
-import { INDEX_WRITE_EVERY_ENTRIES } from './offset-index.js'
+import { IndexFile } from './index-file.js'
 
 export const TIME_INDEX_ENTRY_BYTES = 12
 
@@ -23,26 +23,29 @@ export class TimeIndex {
   private timestamps: Float64Array
   private relOffsets: Int32Array
   private count = 0
-  /** Entries [0, written) are in the file. */
-  private written = 0
+  private readonly file: IndexFile
 
   constructor(
     readonly baseOffset: number,
-    private file: FileHandle,
+    handle: FileHandle,
     readonly maxEntries: number,
   ) {
     this.timestamps = new Float64Array(32)
     this.relOffsets = new Int32Array(32)
+    this.file = new IndexFile(handle, TIME_INDEX_ENTRY_BYTES, () => this.count, (from, n, b) => {
+      for (let i = 0; i < n; i++) {
+        writeInt64At(b, i * 12, this.timestamps[from + i] as number)
+        b.writeInt32BE(this.relOffsets[from + i] as number, i * 12 + 8)
+      }
+    })
   }
 
   /** Loads and sanity-checks the file (size multiple of 12, both fields non-decreasing/increasing). */
   load(maxRelativeOffset: number): boolean {
-    const size = this.file.size()
-    if (size % TIME_INDEX_ENTRY_BYTES !== 0) return false
-    const n = size / TIME_INDEX_ENTRY_BYTES
+    const bytes = this.file.readAll()
+    if (bytes === undefined) return false
+    const n = bytes.length / TIME_INDEX_ENTRY_BYTES
     if (n > this.maxEntries) return false
-    const bytes = Buffer.allocUnsafe(size)
-    if (this.file.read(bytes, 0, size, 0) !== size) return false
     this.count = 0
     let prevTs = -Infinity
     let prevRel = -1
@@ -57,7 +60,7 @@ export class TimeIndex {
       prevTs = ts
       prevRel = rel
     }
-    this.written = this.count
+    this.file.markLoaded(this.count)
     return true
   }
 
@@ -92,20 +95,7 @@ export class TimeIndex {
     }
     if (this.isFull()) return
     this.push(timestamp, rel)
-    if (this.count - this.written >= INDEX_WRITE_EVERY_ENTRIES) this.writePending()
-  }
-
-  /** Appends the entries not yet in the file, in one write. */
-  writePending(): void {
-    const n = this.count - this.written
-    if (n <= 0) return
-    const b = Buffer.allocUnsafe(n * TIME_INDEX_ENTRY_BYTES)
-    for (let i = 0; i < n; i++) {
-      writeInt64At(b, i * 12, this.timestamps[this.written + i] as number)
-      b.writeInt32BE(this.relOffsets[this.written + i] as number, i * 12 + 8)
-    }
-    this.file.append(b)
-    this.written = this.count
+    this.file.entryAdded()
   }
 
   /**
@@ -134,36 +124,30 @@ export class TimeIndex {
     while (n > 0 && this.baseOffset + (this.relOffsets[n - 1] as number) >= offset) n--
     if (n === this.count) return
     this.count = n
-    if (n < this.written) {
-      this.written = n
-      this.file.truncate(n * TIME_INDEX_ENTRY_BYTES)
-    }
+    this.file.truncatedTo(n)
   }
 
   reset(): void {
     this.count = 0
-    this.written = 0
-    this.file.truncate(0)
+    this.file.reset()
   }
 
-  /** Writes pending entries, then fdatasyncs; failures of either reject (never throw). */
+  /** Writes pending entries, then fdatasyncs; failures reject (never throw). */
   sync(): Promise<void> {
-    try {
-      this.writePending()
-      return this.file.sync()
-    } catch (err) {
-      return Promise.reject(err)
-    }
+    return this.file.sync()
   }
 
   syncNow(): void {
-    this.writePending()
     this.file.syncNow()
   }
 
   close(): void {
-    this.writePending()
     this.file.close()
+  }
+
+  /** Appends the entries not yet in the file (the segment does before it syncs several files). */
+  writePending(): void {
+    this.file.writePending()
   }
 
   private push(ts: number, rel: number): void {
