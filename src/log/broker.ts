@@ -375,6 +375,14 @@ export class Broker {
     return result
   }
 
+  /**
+   * Long poll: resolves once the partition's log end is past `offset` (woken by the append that
+   * gets it there). Rejects with `LOG_ABORTED` when `signal` aborts, `LOG_CLOSED` on close.
+   */
+  waitForAppend(tp: TopicPartition, offset: number, signal?: AbortSignal): Promise<void> {
+    return this.partitionLog(tp).waitForAppend(offset, signal)
+  }
+
   /** Makes everything appended to the partition so far durable; resolves with the durable offset. */
   flush(tp: TopicPartition): Promise<number> {
     return this.partitionLog(tp).flush()

@@ -51,6 +51,10 @@ export type LogErrorCode =
   /** A file operation failed (EIO, ENOSPC, …); `cause` holds the system error. */
   | 'LOG_IO_ERROR'
   | 'LOG_CLOSED'
+  /** A wait (long poll, blocked send) was cancelled through its AbortSignal. */
+  | 'LOG_ABORTED'
+  /** A producer's buffer stayed full for `maxBlockMs`. */
+  | 'LOG_BUFFER_FULL'
 
 /** Error codes for configuration problems, shared by every layer. */
 export type ConfigErrorCode = 'CONFIG_INVALID'

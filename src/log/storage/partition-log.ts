@@ -106,6 +106,14 @@ export interface SegmentInfo {
 
 const MAX_FETCH_RETRIES = 2
 
+interface AppendWaiter {
+  offset: number
+  resolve: () => void
+  reject: (err: LogError) => void
+  /** Removes the AbortSignal listener. */
+  detach: () => void
+}
+
 export class PartitionLog {
   readonly topic: string
   readonly partition: number
@@ -119,6 +127,8 @@ export class PartitionLog {
   private logStart = 0
   private logEnd = 0
   private readonly commit: GroupCommit
+  /** Long polls waiting for the log end to pass an offset (see waitForAppend). */
+  private appendWaiters: AppendWaiter[] = []
   /** Segments replaced by a swap, their files unlinked, still open (see releaseReplacedSegments). */
   private replaced: LogSegment[] = []
   private failure: LogError | undefined
@@ -264,6 +274,7 @@ export class PartitionLog {
     }
     this.logEnd = next
     this.commit.noteAppend(active, records)
+    if (this.appendWaiters.length > 0) this.wakeAppendWaiters()
     if (this.commit.unflushedMessages >= this.config.flushMessages) void this.flush().catch(() => undefined)
     return { baseOffset, lastOffset, logAppendTimeMs: nowMs, recordCount: records }
   }
@@ -360,6 +371,60 @@ export class PartitionLog {
    */
   flush(): Promise<number> {
     return this.commit.flush()
+  }
+
+  // ---------------------------------------------------------------- long poll
+
+  /**
+   * Resolves once the log end is past `offset` — at once when it already is, else at the append
+   * that takes it there: consumers are woken by appends, never by a timer loop. Rejects with
+   * `LOG_ABORTED` when `signal` aborts (the caller's timeout) and `LOG_CLOSED` when the log
+   * closes. Waiters cost nothing on the append path while there are none.
+   */
+  waitForAppend(offset: number, signal?: AbortSignal): Promise<void> {
+    if (this.closed) return Promise.reject(this.closedError())
+    if (this.logEnd > offset) return Promise.resolve()
+    if (signal?.aborted) return Promise.reject(this.abortedError())
+    return new Promise<void>((resolve, reject) => {
+      const waiter: AppendWaiter = {
+        offset,
+        resolve,
+        reject,
+        detach: () => signal?.removeEventListener('abort', onAbort),
+      }
+      const onAbort = (): void => {
+        this.appendWaiters = this.appendWaiters.filter((w) => w !== waiter)
+        reject(this.abortedError())
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.appendWaiters.push(waiter)
+    })
+  }
+
+  private wakeAppendWaiters(): void {
+    const still: AppendWaiter[] = []
+    for (const w of this.appendWaiters) {
+      if (this.logEnd > w.offset) {
+        w.detach()
+        w.resolve()
+      } else {
+        still.push(w)
+      }
+    }
+    this.appendWaiters = still
+  }
+
+  private rejectAppendWaiters(): void {
+    const waiters = this.appendWaiters
+    this.appendWaiters = []
+    for (const w of waiters) {
+      w.detach()
+      w.reject(this.closedError())
+    }
+  }
+
+  private abortedError(): LogError {
+    return logError('LOG_ABORTED', `wait on ${this.topic}-${this.partition} was aborted`, this.ids())
   }
 
   // ---------------------------------------------------------------- read
@@ -720,6 +785,7 @@ export class PartitionLog {
       }
     }
     this.commit.settleOnClose(durable, this.failure ?? this.closedError())
+    this.rejectAppendWaiters()
     this.closeFiles()
     if (this.failure) throw this.failure
   }
@@ -727,6 +793,7 @@ export class PartitionLog {
   /** Closes and removes every file of the partition (topic deletion). */
   deleteFiles(): void {
     this.closed = true
+    this.rejectAppendWaiters()
     this.closeFiles()
     // Kafka's `<topic>-<partition>.<id>-delete`: out of the way at once (a topic of the same
     // name can be created right away), removed in the background; the broker removes leftovers

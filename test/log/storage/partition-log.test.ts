@@ -362,3 +362,48 @@ describe('PartitionLog segment deletion', () => {
     again.close()
   })
 })
+
+describe('PartitionLog long poll', () => {
+  it('wakes a waiter at the append that moves the log end past its offset, not before', async () => {
+    const log = openLog(join(tempDir(), 't-0'))
+    log.append(batchOf(2, 'a'))
+    await log.waitForAppend(1) // already past: resolves at once
+    let woken = false
+    const waiting = log.waitForAppend(4).then(() => {
+      woken = true
+    })
+    log.append(batchOf(2, 'b')) // log end 4: offset 4 not there yet
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    expect(woken).toBe(false)
+    log.append(batchOf(1, 'c'))
+    await waiting
+    expect(woken).toBe(true)
+    log.close()
+  })
+
+  it('rejects a waiting poll with LOG_ABORTED when its signal aborts and with LOG_CLOSED when the log closes', async () => {
+    const log = openLog(join(tempDir(), 't-0'))
+    const controller = new AbortController()
+    const aborted = log.waitForAppend(0, controller.signal)
+    const closed = log.waitForAppend(0)
+    controller.abort()
+    await expect(aborted).rejects.toMatchObject({ code: 'LOG_ABORTED' })
+    log.close()
+    await expect(closed).rejects.toMatchObject({ code: 'LOG_CLOSED' })
+    await expect(log.waitForAppend(0)).rejects.toMatchObject({ code: 'LOG_CLOSED' })
+  })
+
+  it('wakes every waiter whose offset an append passes, and only those', async () => {
+    const log = openLog(join(tempDir(), 't-0'))
+    const woken: number[] = []
+    const polls = [0, 2, 5].map((o) => log.waitForAppend(o).then(() => woken.push(o)))
+    log.append(batchOf(3, 'a'))
+    await Promise.all(polls.slice(0, 2))
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    expect(woken.sort()).toEqual([0, 2])
+    log.append(batchOf(3, 'b'))
+    await polls[2]
+    expect(woken.sort()).toEqual([0, 2, 5])
+    log.close()
+  })
+})
