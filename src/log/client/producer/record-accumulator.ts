@@ -1,0 +1,383 @@
+/**
+ * The producer's record accumulator: the component between `send()` and the log (Kafka's
+ * `RecordAccumulator` + `BufferPool` + the per-partition part of the `Sender`).
+ *
+ * - Records are encoded straight into one open {@link RecordBatchBuilder} per topic-partition. A
+ *   record that does not fit closes the open batch and opens a new one.
+ * - A batch becomes ready when full (`batchBytes`), when `lingerMs` has passed on the injected
+ *   clock since its first record, or on `flush()`/`close()`.
+ * - Ready batches are handed to the `drain` callback in per-partition order, at most one in
+ *   flight per partition: the next batch of a partition is drained only after the previous one
+ *   settled. That is the per-partition ordering guarantee (Kafka's
+ *   `max.in.flight.requests.per.connection = 1`, per partition).
+ * - Buffer memory: each record reserves an upper bound of its encoded size (plus a batch header
+ *   for the record that opens a batch) until its batch settles. When the buffer is full, `append`
+ *   waits, in FIFO order and without polling, to be woken by a settling batch, at most
+ *   `maxBlockMs` on the clock.
+ *
+ * One writer: an accumulator is driven from one event loop; it is not shared across workers.
+ */
+import type { Clock, ClockTimer } from '../../clock.js'
+import { MillraceError, logError, type LogErrorCode } from '../../errors.js'
+import { RecordBatchBuilder } from '../../record/batch-builder.js'
+import { BATCH_HEADER_BYTES } from '../../record/record-batch-v2.js'
+import type { RecordInput } from '../../record/record.js'
+import type { TopicPartition } from '../../topic-partition.js'
+import { ProducerBatch, RecordReceipt, type DrainResult } from './producer-batch.js'
+import {
+  resolveRecordAccumulatorConfig,
+  type RecordAccumulatorConfig,
+  type RecordAccumulatorConfigInput,
+} from './record-accumulator-config.js'
+
+/**
+ * Appends one finished batch to the log. `batchBytes` is owned by the callee; `completions` are
+ * the batch's receipts in offset order (read-only for the callee). Must settle: the partition's
+ * next batch waits for it.
+ */
+export type DrainBatch = (
+  tp: TopicPartition,
+  batchBytes: Buffer,
+  recordCount: number,
+  completions: readonly RecordReceipt[],
+) => Promise<DrainResult>
+
+export interface RecordAccumulatorOptions {
+  /** Validated by `resolveRecordAccumulatorConfig`. */
+  config?: RecordAccumulatorConfigInput
+  clock: Clock
+  drain: DrainBatch
+}
+
+export interface AppendOptions {
+  /** Cancels a wait for buffer memory; the reason is the rejection. */
+  signal?: AbortSignal
+}
+
+/**
+ * Bytes a record's offset delta may add beyond what an estimate against an empty batch counts
+ * (varint of the delta: 1 byte for 0, at most 5 for an int32).
+ */
+const OFFSET_DELTA_SLACK_BYTES = 4
+
+/** Per-partition state: the open batch, the ready queue and the batch in flight. */
+interface PartitionQueue {
+  readonly tp: TopicPartition
+  open: ProducerBatch | undefined
+  lingerTimer: ClockTimer | undefined
+  /** Closed batches not yet drained, oldest first. */
+  readonly ready: ProducerBatch[]
+  inFlight: ProducerBatch | undefined
+  /** The most recent batch of this partition (open, ready, in flight or settled). */
+  last: ProducerBatch | undefined
+}
+
+/** An append waiting for buffer memory. */
+interface MemoryWaiter {
+  readonly topic: string
+  readonly partition: number
+  readonly record: RecordInput
+  readonly resolve: (receipt: RecordReceipt) => void
+  readonly reject: (err: unknown) => void
+  timer: ClockTimer | undefined
+  signal: AbortSignal | undefined
+  onAbort: (() => void) | undefined
+}
+
+/**
+ * Buffers records per topic-partition into batches and drains them in order (see the file
+ * comment). Internal to the producer. It owns its open batches and their buffers; a drained
+ * batch's bytes belong to the drain.
+ */
+export class RecordAccumulator {
+  readonly config: RecordAccumulatorConfig
+  private readonly clock: Clock
+  private readonly drain: DrainBatch
+  /** topic → partition number → queue; no per-record string keys. */
+  private readonly queues = new Map<string, PartitionQueue[]>()
+  private readonly waiters: MemoryWaiter[] = []
+  private bufferedBytes = 0
+  private closed = false
+  /** Estimates record sizes against an empty batch; never built. */
+  private readonly probe: RecordBatchBuilder
+  private readonly maxRecordBytes: number
+
+  /** @throws `CONFIG_INVALID` listing every invalid option. */
+  constructor(options: RecordAccumulatorOptions) {
+    this.config = resolveRecordAccumulatorConfig(options.config)
+    this.clock = options.clock
+    this.drain = options.drain
+    this.probe = new RecordBatchBuilder({ maxBatchBytes: BATCH_HEADER_BYTES })
+    this.maxRecordBytes = Math.min(this.config.maxRequestBytes, this.config.bufferMemoryBytes)
+  }
+
+  /** Bytes reserved by records accepted and not yet settled. */
+  get bufferedMemoryBytes(): number {
+    return this.bufferedBytes
+  }
+
+  /** Appends waiting for buffer memory. */
+  get waitingAppends(): number {
+    return this.waiters.length
+  }
+
+  /**
+   * The hot path: appends `record` to its partition's open batch if buffer memory allows and no
+   * earlier append is waiting (appends are served in call order), and returns its receipt;
+   * returns `undefined`, buffering nothing, otherwise. Creates no promise. The record's bytes are
+   * copied; the record is not kept.
+   * @throws `LOG_RECORD_TOO_LARGE`  when the record, with a batch header, is
+   *   larger than `maxRequestBytes` or `bufferMemoryBytes`; nothing is buffered.
+   * @throws `LOG_INVALID_RECORD` for a timestamp that is not an integer.
+   * @throws `LOG_CLOSED` after `close()`.
+   */
+  tryAppend(topic: string, partition: number, record: RecordInput): RecordReceipt | undefined {
+    if (this.closed) throw closedError()
+    const recordBytes = this.reserveEstimate(topic, partition, record)
+    if (this.waiters.length > 0) return undefined
+    return this.appendIfRoom(topic, partition, record, recordBytes)
+  }
+
+  /**
+   * Like {@link tryAppend}, but waits when the buffer is full, for at most `maxBlockMs` on the
+   * clock. Creates a promise per call: producers call `tryAppend` first and this only when it
+   * returned `undefined`. The caller must not mutate `record` until this settles.
+   * @throws `LOG_BUFFER_FULL` (retriable) after `maxBlockMs` without memory.
+   * @throws the signal's reason when `signal` aborts first; nothing is buffered.
+   * @throws `LOG_CLOSED` when closed before or while waiting; `LOG_RECORD_TOO_LARGE`,
+   *   `LOG_INVALID_RECORD` as `tryAppend`.
+   */
+  append(topic: string, partition: number, record: RecordInput, options: AppendOptions = {}): Promise<RecordReceipt> {
+    try {
+      const receipt = this.tryAppend(topic, partition, record)
+      if (receipt !== undefined) return Promise.resolve(receipt)
+    } catch (err) {
+      return Promise.reject(err as Error)
+    }
+    const signal = options.signal
+    if (signal?.aborted === true) return Promise.reject(signal.reason as Error)
+    return new Promise<RecordReceipt>((resolve, reject) => {
+      const waiter: MemoryWaiter = { topic, partition, record, resolve, reject, timer: undefined, signal, onAbort: undefined }
+      waiter.timer = this.clock.setTimeout(() => {
+        waiter.timer = undefined
+        this.abandon(
+          waiter,
+          new MillraceError<LogErrorCode>(
+            'LOG_BUFFER_FULL',
+            `no buffer memory for a record of ${topic}-${partition} within maxBlockMs=${this.config.maxBlockMs}`,
+            { retriable: true, details: { topic, partition, maxBlockMs: this.config.maxBlockMs } },
+          ),
+        )
+      }, this.config.maxBlockMs)
+      if (signal !== undefined) {
+        waiter.onAbort = () => this.abandon(waiter, signal.reason)
+        signal.addEventListener('abort', waiter.onAbort, { once: true })
+      }
+      this.waiters.push(waiter)
+    })
+  }
+
+  /**
+   * Closes every open batch and resolves once every batch that exists now has settled (appends
+   * waiting for memory are not included). Never rejects: failures are reported through the
+   * records' receipts.
+   */
+  async flush(): Promise<void> {
+    const lasts: ProducerBatch[] = []
+    for (const partitions of this.queues.values()) {
+      for (const queue of partitions) {
+        if (queue === undefined) continue
+        if (queue.open !== undefined) this.closeOpenBatch(queue)
+        // One in flight per partition, in order: the last batch settles after all earlier ones.
+        if (queue.last !== undefined && !queue.last.isSettled) lasts.push(queue.last)
+      }
+    }
+    for (const batch of lasts) await batch.whenSettled()
+  }
+
+  /**
+   * Stops accepting records (further and waiting appends reject with `LOG_CLOSED`, as Kafka's
+   * BufferPool fails allocations on close), then flushes. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true
+      const waiting = this.waiters.splice(0)
+      for (const waiter of waiting) this.settleWaiter(waiter)
+      for (const waiter of waiting) waiter.reject(closedError())
+    }
+    await this.flush()
+  }
+
+  /** Upper bound of the buffer memory `record` needs; checks its size. */
+  private reserveEstimate(topic: string, partition: number, record: RecordInput): number {
+    const key = record.key
+    const value = record.value
+    const recordBytes =
+      this.probe.estimateRecordBytes(
+        key === null || key === undefined ? -1 : key.length,
+        value === null || value === undefined ? -1 : value.length,
+        record.headers,
+      ) + OFFSET_DELTA_SLACK_BYTES
+    if (BATCH_HEADER_BYTES + recordBytes > this.maxRecordBytes) {
+      throw new MillraceError<LogErrorCode>(
+        'LOG_RECORD_TOO_LARGE',
+        `a record of ${topic}-${partition} needs ${BATCH_HEADER_BYTES + recordBytes} bytes, more than ` +
+          `maxRequestBytes=${this.config.maxRequestBytes} or bufferMemoryBytes=${this.config.bufferMemoryBytes}`,
+        { details: { topic, partition, sizeBytes: BATCH_HEADER_BYTES + recordBytes } },
+      )
+    }
+    const timestampMs = record.timestampMs
+    if (timestampMs !== undefined && !Number.isInteger(timestampMs)) {
+      throw logError('LOG_INVALID_RECORD', `invalid record timestamp for ${topic}-${partition}`, { topic, partition })
+    }
+    return recordBytes
+  }
+
+  /** Appends when memory allows; `undefined` (nothing changed) otherwise. */
+  private appendIfRoom(topic: string, partition: number, record: RecordInput, recordBytes: number): RecordReceipt | undefined {
+    const queue = this.queueOf(topic, partition)
+    let batch = queue.open
+    const key = record.key
+    const value = record.value
+    const fits =
+      batch !== undefined &&
+      batch.builder.hasRoomFor(
+        key === null || key === undefined ? -1 : key.length,
+        value === null || value === undefined ? -1 : value.length,
+        record.headers,
+      )
+    const needBytes = fits ? recordBytes : recordBytes + BATCH_HEADER_BYTES
+    if (this.bufferedBytes + needBytes > this.config.bufferMemoryBytes) return undefined
+
+    const timestampMs = record.timestampMs ?? this.clock.nowMs()
+    if (!fits) {
+      if (batch !== undefined) this.closeOpenBatch(queue)
+      batch = new ProducerBatch(queue.tp, this.newBuilder())
+    }
+    const open = batch as ProducerBatch // reason: set above when there was no open batch with room
+    // Throws only before writing (a timestamp too far from the batch's first); nothing is reserved yet.
+    const index = open.builder.append(record, timestampMs)
+    if (!fits) {
+      queue.open = open
+      queue.last = open
+      queue.lingerTimer = this.clock.setTimeout(() => {
+        queue.lingerTimer = undefined
+        if (queue.open === open) this.closeOpenBatch(queue)
+      }, this.config.lingerMs)
+    }
+    open.reservedBytes += needBytes
+    this.bufferedBytes += needBytes
+    const receipt = new RecordReceipt(open, index, timestampMs)
+    open.receipts.push(receipt)
+    if (open.builder.sizeBytes >= this.config.batchBytes) this.closeOpenBatch(queue)
+    return receipt
+  }
+
+  private newBuilder(): RecordBatchBuilder {
+    return new RecordBatchBuilder({ compression: this.config.compression, maxBatchBytes: this.config.batchBytes })
+  }
+
+  private queueOf(topic: string, partition: number): PartitionQueue {
+    let partitions = this.queues.get(topic)
+    if (partitions === undefined) {
+      partitions = []
+      this.queues.set(topic, partitions)
+    }
+    let queue = partitions[partition]
+    if (queue === undefined) {
+      queue = { tp: { topic, partition }, open: undefined, lingerTimer: undefined, ready: [], inFlight: undefined, last: undefined }
+      partitions[partition] = queue
+    }
+    return queue
+  }
+
+  /** Moves the open batch to the ready queue and drains if the partition is idle. */
+  private closeOpenBatch(queue: PartitionQueue): void {
+    const batch = queue.open
+    if (batch === undefined) return
+    queue.open = undefined
+    queue.lingerTimer?.cancel()
+    queue.lingerTimer = undefined
+    batch.markReady()
+    queue.ready.push(batch)
+    this.drainNext(queue)
+  }
+
+  /** Hands the partition's oldest ready batch to `drain`, unless one is in flight. */
+  private drainNext(queue: PartitionQueue): void {
+    if (queue.inFlight !== undefined) return
+    const batch = queue.ready.shift()
+    if (batch === undefined) return
+    queue.inFlight = batch
+    batch.markInFlight()
+    let pending: Promise<DrainResult>
+    try {
+      pending = this.drain(queue.tp, batch.builder.build(), batch.receipts.length, batch.receipts)
+    } catch (err) {
+      // A codec failure in build() or a drain that throws synchronously fails this batch only.
+      pending = Promise.reject(err as Error)
+    }
+    pending.then(
+      (result) => this.settle(queue, batch, result, undefined),
+      (err: unknown) => this.settle(queue, batch, undefined, err),
+    )
+  }
+
+  private settle(queue: PartitionQueue, batch: ProducerBatch, result: DrainResult | undefined, err: unknown): void {
+    queue.inFlight = undefined
+    this.bufferedBytes -= batch.reservedBytes
+    if (result !== undefined) batch.acknowledge(result)
+    else batch.fail(err)
+    this.wakeWaiters()
+    this.drainNext(queue)
+  }
+
+  /** Serves waiting appends in FIFO order while memory allows. */
+  private wakeWaiters(): void {
+    while (this.waiters.length > 0) {
+      const waiter = this.waiters[0] as MemoryWaiter // reason: length checked
+      let receipt: RecordReceipt | undefined
+      try {
+        receipt = this.appendIfRoom(
+          waiter.topic,
+          waiter.partition,
+          waiter.record,
+          this.reserveEstimate(waiter.topic, waiter.partition, waiter.record),
+        )
+      } catch (err) {
+        this.waiters.shift()
+        this.settleWaiter(waiter)
+        waiter.reject(err)
+        continue
+      }
+      if (receipt === undefined) return
+      this.waiters.shift()
+      this.settleWaiter(waiter)
+      waiter.resolve(receipt)
+    }
+  }
+
+  /** Removes a waiter that timed out or was aborted, and rejects it. */
+  private abandon(waiter: MemoryWaiter, err: unknown): void {
+    const i = this.waiters.indexOf(waiter)
+    if (i < 0) return
+    this.waiters.splice(i, 1)
+    this.settleWaiter(waiter)
+    waiter.reject(err)
+    // The head may have been the one blocking smaller appends behind it.
+    if (i === 0) this.wakeWaiters()
+  }
+
+  /** Cancels a waiter's timer and abort listener. */
+  private settleWaiter(waiter: MemoryWaiter): void {
+    waiter.timer?.cancel()
+    waiter.timer = undefined
+    if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort)
+    waiter.onAbort = undefined
+  }
+}
+
+function closedError(): MillraceError {
+  return logError('LOG_CLOSED', 'record accumulator is closed')
+}
