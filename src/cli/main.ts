@@ -1,104 +1,78 @@
 /**
- * `millrace` — the command line. For now: inspect segment files and a data directory's topics.
- * Producing, consuming, groups and running apps arrive with the client issues.
+ * `millrace` — the command line, noun-verb in the style of `rpk`:
  *
- *   millrace dump-log <segment.log> [--records]      batches (and records) of a segment file
- *   millrace topics --data-dir <dir> [--describe]    topics of a data directory
+ *   millrace topics create|list|describe|delete|alter-config …   topics of a data directory
+ *   millrace produce <topic> …                                    stdin lines → records
+ *   millrace consume <topic> …                                    records → formatted text
+ *   millrace dump-log <segment.log> [--records]                   batches of a segment file
+ *
+ * Consumer groups, running apps and `serve` arrive with their issues. `main` is the testable
+ * core: I/O, the abort signal and optionally an open broker are injected (see `CliIo`).
  */
-import { readFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
-import { Broker, isMillraceError, iterateBatches } from '../log/index.js'
+import { EXIT_OK, reportError, resolveIo, usageError, type CliIo, type CliIoInput } from './args.js'
+import { consume } from './commands/consume.js'
+import { dumpLog } from './commands/dump-log.js'
+import { produce } from './commands/produce.js'
+import { topics } from './commands/topics.js'
 
-const USAGE = `usage:
-  millrace dump-log <segment.log> [--records]
-  millrace topics --data-dir <dir> [--describe]`
+export type { CliIo, CliIoInput } from './args.js'
 
-export async function main(argv: string[], out: (line: string) => void = console.log): Promise<number> {
-  const [command, ...rest] = argv
-  switch (command) {
-    case 'dump-log':
-      return dumpLog(rest, out)
-    case 'topics':
-      return topics(rest, out)
-    case undefined:
-    case 'help':
-    case '--help':
-      out(USAGE)
-      return command === undefined ? 2 : 0
-    default:
-      out(`unknown command ${command}\n${USAGE}`)
-      return 2
-  }
+export const USAGE = `usage: millrace <command> [args] [--help]
+
+commands:
+  topics create|list|describe|delete|alter-config   manage topics of a data directory
+  produce <topic>                                   append stdin lines as records
+  consume <topic>                                   print records with a format string
+  dump-log <segment.log>                            print the batches of a segment file
+
+Every command takes --help. Data directory: --data-dir <dir>, else $MILLRACE_DATA_DIR, else
+./millrace-data. Exit codes: 0 ok, 1 runtime error, 2 usage error; errors are one line on stderr:
+'error: <CODE>: <message>'.
+`
+
+const COMMANDS: Readonly<Record<string, (args: string[], io: CliIo) => Promise<number>>> = {
+  topics,
+  produce,
+  consume,
+  'dump-log': dumpLog,
 }
 
-function dumpLog(args: string[], out: (line: string) => void): number {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { records: { type: 'boolean' } } })
-  const file = positionals[0]
-  if (!file) {
-    out(USAGE)
-    return 2
-  }
-  const bytes = readFileSync(file)
-  out(`Dumping ${file}`)
-  let position = 0
-  for (const batch of iterateBatches(bytes, 0, bytes.length, { allowPartialTail: true })) {
-    out(
-      `baseOffset: ${batch.baseOffset} lastOffset: ${batch.lastOffset} count: ${batch.recordsCount} ` +
-        `position: ${position} size: ${batch.sizeBytes} compression: ${batch.compression} ` +
-        `isTransactional: ${batch.isTransactional} isControl: ${batch.isControl} ` +
-        `producerId: ${batch.producerId} maxTimestamp: ${batch.maxTimestamp} crcValid: true`,
-    )
-    if (values.records) {
-      batch.forEachRecord((r) => {
-        out(`| offset: ${r.offset} timestamp: ${r.timestampMs} keySize: ${r.keySize} valueSize: ${r.valueSize}`)
-      })
-    }
-    position += batch.sizeBytes
-  }
-  if (position < bytes.length) out(`incomplete batch at position ${position} (${bytes.length - position} bytes)`)
-  return 0
-}
-
-async function topics(args: string[], out: (line: string) => void): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' }, describe: { type: 'boolean' } } })
-  const dataDir = values['data-dir']
-  if (!dataDir) {
-    out(USAGE)
-    return 2
-  }
-  const broker = await Broker.open({ dataDir })
+/** Runs one command line; resolves with the exit code and never rejects. */
+export async function main(argv: string[], ioInput: CliIoInput = {}): Promise<number> {
+  const io = resolveIo(ioInput)
   try {
-    for (const topic of broker.listTopics()) {
-      if (!values.describe) {
-        out(topic)
-        continue
-      }
-      const d = broker.describeTopic(topic)
-      out(`Topic: ${topic}\tTopicId: ${d.topicId}\tPartitionCount: ${d.partitions.length}`)
-      for (const p of d.partitions) {
-        out(
-          `\tPartition: ${p.partition}\tLogStartOffset: ${p.logStartOffset}\tLogEndOffset: ${p.logEndOffset}` +
-            `\tSize: ${p.sizeBytes}\tSegments: ${p.segments}${p.error ? `\tError: ${p.error.code}` : ''}`,
-        )
-      }
-      const overrides = d.configs.filter((c) => !c.isDefault)
-      if (overrides.length > 0) out(`\tConfigs: ${overrides.map((c) => `${c.name}=${c.value}`).join(',')}`)
+    const [command, ...rest] = argv
+    if (command === '--help' || command === '-h' || command === 'help') {
+      await io.stdout(USAGE)
+      return EXIT_OK
     }
-  } finally {
-    await broker.close()
+    if (command === undefined) throw usageError("missing command (run 'millrace --help')")
+    const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined
+    if (!run) throw usageError(`unknown command '${command}' (run 'millrace --help')`, { command })
+    return await run(rest, io)
+  } catch (err) {
+    return reportError(err, io)
   }
-  return 0
 }
 
 const isEntryPoint = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))
 if (isEntryPoint || process.env.MILLRACE_CLI === '1') {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code
-    },
-    (err: unknown) => {
-      console.error(isMillraceError(err) ? `${err.code}: ${err.message}` : err)
-      process.exitCode = 1
-    },
-  )
+  const controller = new AbortController()
+  const argv = process.argv.slice(2)
+  // For consume, the first signal ends it cleanly (exit 0) and a second one exits at once; other
+  // commands keep Node's default (terminate), e.g. Ctrl-C on an interactive produce.
+  for (const name of argv[0] === 'consume' ? (['SIGINT', 'SIGTERM'] as const) : []) {
+    process.on(name, () => {
+      if (controller.signal.aborted) process.exit(name === 'SIGINT' ? 130 : 143)
+      controller.abort()
+    })
+  }
+  // A closed pipe (`millrace consume t | head`) ends the command rather than crashing.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err
+    process.exit(0)
+  })
+  void main(argv, { signal: controller.signal }).then((code) => {
+    process.exitCode = code
+  })
 }

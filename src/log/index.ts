@@ -49,3 +49,6 @@ export type {
   ConfigProblem,
 } from './topic-config.js'
 export { validateTopicName, isValidTopicName } from './topic-name.js'
+
+export { murmur2, toPositive, createDefaultPartitioner } from './client/partitioner/index.js'
+export type { Partitioner, PartitionerInput, DefaultPartitioner, DefaultPartitionerInput } from './client/partitioner/index.js'

@@ -25,6 +25,7 @@ describe('public entry points', () => {
       'TOPIC_CONFIG_DEFAULTS',
       'TOPIC_CONFIG_NAMES',
       'Writer',
+      'createDefaultPartitioner',
       'decodeBatches',
       'encodeControlBatch',
       'encodeRecordBatch',
@@ -32,9 +33,11 @@ describe('public entry points', () => {
       'isMillraceError',
       'isValidTopicName',
       'iterateBatches',
+      'murmur2',
       'readControlRecord',
       'resolveTopicConfig',
       'systemClock',
+      'toPositive',
       'validateTopicName',
     ])
   })
