@@ -54,6 +54,8 @@ import {
   type TopicState,
 } from './broker-topics.js'
 import { mkdirDurable } from './storage/atomic-file.js'
+import { Producer } from './client/producer/producer.js'
+import type { ProducerConfigInput } from './client/producer/producer-config.js'
 
 export { MAX_PARTITIONS_PER_TOPIC } from './broker-topics.js'
 export type { PartitionDescription } from './broker-topics.js'
@@ -373,6 +375,26 @@ export class Broker {
     const result = log.append(batches, { trusted: options.trusted })
     await log.flush()
     return result
+  }
+
+  /**
+   * A producer appending to this broker (trusted, durable with `durableAcks`), timed by the
+   * broker's clock. The caller owns it: close it before the broker.
+   * @throws `CONFIG_INVALID` listing every invalid option.
+   */
+  producer(config?: ProducerConfigInput): Producer {
+    return new Producer({
+      config,
+      log: {
+        clock: this.clock,
+        partitionCount: (topic) => {
+          this.ensureOpen()
+          return this.topicState(topic).partitions.length
+        },
+        append: (tp, batch) => this.append(tp, batch, { trusted: true }),
+        appendDurable: (tp, batch) => this.appendDurable(tp, batch, { trusted: true }),
+      },
+    })
   }
 
   /**

@@ -50,5 +50,9 @@ export type {
 } from './topic-config.js'
 export { validateTopicName, isValidTopicName } from './topic-name.js'
 
+export type { Producer, SendOptions } from './client/producer/producer.js'
+export type { ProducerConfig, ProducerConfigInput, ProducerAcks } from './client/producer/producer-config.js'
+export type { ProducerRecord } from './client/producer/producer-record.js'
+export type { RecordMetadata } from './client/producer/producer-batch.js'
 export { murmur2, toPositive, createDefaultPartitioner } from './client/partitioner/index.js'
 export type { Partitioner, PartitionerInput, DefaultPartitioner, DefaultPartitionerInput } from './client/partitioner/index.js'

@@ -133,6 +133,19 @@ export class RecordReceipt {
     return this.batch.isSettled
   }
 
+  /** Resolves (never rejects) once the record's batch is acknowledged or failed; one promise per batch. */
+  whenDone(): Promise<void> {
+    return this.batch.whenSettled()
+  }
+
+  /**
+   * The record's metadata once its batch is acknowledged, `undefined` before it settled; creates
+   * no promise. @throws the drain's error when the batch failed.
+   */
+  findMetadata(): RecordMetadata | undefined {
+    return this.batch.isSettled ? this.batch.metadataOf(this.index, this.timestampMs) : undefined
+  }
+
   /**
    * Resolves with the record's offset and timestamp once its batch is acknowledged; rejects with
    * the drain's error (the same object, `cause` intact) when the batch failed. Creates a promise

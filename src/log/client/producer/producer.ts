@@ -1,0 +1,239 @@
+/**
+ * The producer client (Kafka `KafkaProducer`): places each record on a partition, buffers it in
+ * the {@link RecordAccumulator}, and acknowledges it when its batch has been appended to the log
+ * (or fsynced, with `durableAcks`).
+ *
+ * Placement, as the Java client does it: an explicit `partition` wins; otherwise the configured
+ * partitioner decides — by default murmur2 of the key, and the KIP-794 sticky partition for null
+ * keys, which this producer drives by reporting the bytes it buffers for the sticky partition.
+ *
+ * Ordering: records of one partition are appended in `send` order, because the accumulator keeps
+ * at most one batch per partition in flight (Kafka's `max.in.flight.requests.per.connection=1`).
+ *
+ * Everything that can be known about a record — field types, topic, partition, size — is checked
+ * before it is buffered, so a rejected `send` buffers nothing.
+ */
+import type { Clock } from '../../clock.js'
+import { logError } from '../../errors.js'
+import { RecordBatchBuilder } from '../../record/batch-builder.js'
+import { BATCH_HEADER_BYTES } from '../../record/record-batch-v2.js'
+import type { AppendResult } from '../../storage/partition-log.js'
+import type { TopicPartition } from '../../topic-partition.js'
+import { createDefaultPartitioner, type DefaultPartitioner, type StickyBytesProduced } from '../partitioner/default-partitioner.js'
+import type { Partitioner, PartitionerInput } from '../partitioner/partitioner.js'
+import type { RecordMetadata, RecordReceipt } from './producer-batch.js'
+import { resolveProducerConfig, type ProducerConfig, type ProducerConfigInput } from './producer-config.js'
+import { checkProducerRecord, type ProducerRecord } from './producer-record.js'
+import { RecordAccumulator, type DrainBatch } from './record-accumulator.js'
+
+/**
+ * What a producer needs from the log: the seam between this client and the embedded broker
+ * (`Broker.producer()` builds one), so the producer never names the broker class.
+ */
+export interface ProducerLog {
+  /** Source of default record timestamps and of the linger and `maxBlockMs` timers. */
+  readonly clock: Clock
+  /** @throws `LOG_UNKNOWN_TOPIC`, `LOG_CLOSED`. */
+  partitionCount(topic: string): number
+  /** Appends one batch the producer encoded (trusted); the buffer is taken over. */
+  append(tp: TopicPartition, batch: Buffer): AppendResult
+  /** `append`, resolving after the group commit that makes the batch durable. */
+  appendDurable(tp: TopicPartition, batch: Buffer): Promise<AppendResult>
+}
+
+export interface ProducerOptions {
+  log: ProducerLog
+  /** Validated by `resolveProducerConfig`. */
+  config?: ProducerConfigInput
+}
+
+export interface SendOptions {
+  /** Cancels a wait for buffer memory; the signal's reason is the rejection. Nothing is buffered then. */
+  signal?: AbortSignal
+}
+
+/**
+ * Sends records to a log's partitions (see the file comment). Created by `Broker.producer()`.
+ * One writer: a producer is used from one event loop. It owns its buffered records; `close()`
+ * flushes them. It does not own the log: close the producer before the broker.
+ */
+export class Producer {
+  readonly config: ProducerConfig
+  private readonly log: ProducerLog
+  private readonly accumulator: RecordAccumulator
+  private readonly partitioner: Partitioner
+  /** Set when the default partitioner is used: its stickiness needs the bytes we buffer. */
+  private readonly sticky: DefaultPartitioner | undefined
+  /** Reused for every partitioner call and stickiness report (no per-record objects). */
+  private readonly partitionerInput: PartitionerInput = { topic: '', key: null, value: null, partitionCount: 1 }
+  private readonly produced: StickyBytesProduced = { topic: '', partition: 0, appendedBytes: 0 }
+  /** Estimates the bytes a record adds to a batch, for stickiness; never built. */
+  private readonly probe = new RecordBatchBuilder({ maxBatchBytes: BATCH_HEADER_BYTES })
+  private closed = false
+
+  /** @throws `CONFIG_INVALID` listing every invalid option. */
+  constructor(options: ProducerOptions) {
+    this.config = resolveProducerConfig(options.config)
+    this.log = options.log
+    const { batchBytes, lingerMs, bufferMemoryBytes, maxBlockMs, maxRequestBytes, compression, durableAcks, partitioner } = this.config
+    if (partitioner === undefined) {
+      this.sticky = createDefaultPartitioner({ batchBytes: this.config.batchBytes })
+      this.partitioner = this.sticky.partition
+    } else {
+      this.sticky = undefined
+      this.partitioner = partitioner
+    }
+    const log = this.log
+    const drain: DrainBatch = durableAcks
+      ? (tp, bytes) => log.appendDurable(tp, bytes)
+      : (tp, bytes) => Promise.resolve(log.append(tp, bytes))
+    this.accumulator = new RecordAccumulator({
+      config: { batchBytes, lingerMs, bufferMemoryBytes, maxBlockMs, maxRequestBytes, compression },
+      clock: log.clock,
+      drain,
+    })
+  }
+
+  /** Bytes of records buffered and not yet acknowledged or failed. */
+  get bufferedMemoryBytes(): number {
+    return this.accumulator.bufferedMemoryBytes
+  }
+
+  /**
+   * Sends one record. Resolves with its partition, offset and timestamp once its batch is
+   * acknowledged (appended; fsynced with `durableAcks`) — or, with `acks: 0`, as soon as it is
+   * buffered, with offset −1 (append failures are then not reported, as in Kafka).
+   * Waits for buffer memory when the buffer is full, at most `maxBlockMs`.
+   * @throws (rejects) `LOG_INVALID_RECORD` for wrong field types, `LOG_UNKNOWN_TOPIC`,
+   *   `LOG_UNKNOWN_PARTITION` (explicit or partitioner-chosen partition out of range),
+   *   `LOG_RECORD_TOO_LARGE` (over `maxRequestBytes`/`bufferMemoryBytes`) — all before buffering;
+   *   `LOG_BUFFER_FULL` (retriable) after `maxBlockMs`; `LOG_CLOSED` after `close()`; the signal's
+   *   reason when it aborts; and the log's append errors (`LOG_RECORD_TOO_LARGE` for the topic's
+   *   `max.message.bytes`, `LOG_INVALID_RECORD`, `LOG_IO_ERROR`, …) for the record's batch.
+   */
+  send(record: ProducerRecord, options: SendOptions = {}): Promise<RecordMetadata> {
+    let partition: number
+    let receipt: RecordReceipt | undefined
+    try {
+      partition = this.place(record)
+      receipt = this.accumulator.tryAppend(record.topic, partition, record)
+    } catch (err) {
+      return Promise.reject(err as Error)
+    }
+    if (receipt !== undefined) return this.acknowledged(record, receipt)
+    return this.accumulator
+      .append(record.topic, partition, record, options)
+      .then((waited) => this.acknowledged(record, waited))
+  }
+
+  /**
+   * Sends `records` in order and resolves once all are acknowledged, with their metadata in the
+   * same order: one promise for the whole set. Field types, topics and partitions of all records
+   * are checked before any is buffered; a record that is too large is found when its turn comes,
+   * so the records before it are sent. Rejects with the first failure (as `send`).
+   */
+  async sendBatch(records: readonly ProducerRecord[], options: SendOptions = {}): Promise<RecordMetadata[]> {
+    if (!Array.isArray(records)) throw logError('LOG_INVALID_RECORD', 'sendBatch takes an array of records', { field: 'records' })
+    // Pass 1: everything but placement of unkeyed records, so a bad record buffers nothing.
+    for (const record of records) this.checkPlaceable(record)
+    const receipts: RecordReceipt[] = new Array<RecordReceipt>(records.length)
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as ProducerRecord
+      const partition = this.place(record)
+      const receipt =
+        this.accumulator.tryAppend(record.topic, partition, record) ??
+        (await this.accumulator.append(record.topic, partition, record, options))
+      this.reportSticky(record, partition)
+      receipts[i] = receipt
+    }
+    const out: RecordMetadata[] = new Array<RecordMetadata>(receipts.length)
+    if (this.config.acks === 0) {
+      for (let i = 0; i < receipts.length; i++) out[i] = unacknowledged(receipts[i] as RecordReceipt)
+      return out
+    }
+    for (let i = 0; i < receipts.length; i++) {
+      const receipt = receipts[i] as RecordReceipt
+      // One wait per unsettled batch: the receipts after it in the same batch are then done.
+      if (!receipt.isDone) await receipt.whenDone()
+      out[i] = receipt.findMetadata() as RecordMetadata // reason: whenDone resolved, so the batch settled
+    }
+    return out
+  }
+
+  /**
+   * Closes every open batch and resolves once all records buffered so far are acknowledged or
+   * failed. Never rejects: failures reach the records' `send` promises.
+   */
+  flush(): Promise<void> {
+    return this.accumulator.flush()
+  }
+
+  /**
+   * Stops accepting records (later sends, and sends still waiting for buffer memory, reject with
+   * `LOG_CLOSED`), then flushes what is buffered. Idempotent; never rejects.
+   */
+  async close(): Promise<void> {
+    this.closed = true
+    await this.accumulator.close()
+  }
+
+  /** Checks `record` and returns its partition; consults the partitioner for unplaced records. */
+  private place(record: ProducerRecord): number {
+    const partitionCount = this.checkPlaceable(record)
+    const explicit = record.partition
+    if (explicit !== undefined) return explicit
+    const input = this.partitionerInput
+    input.topic = record.topic
+    input.key = record.key
+    input.value = record.value
+    input.partitionCount = partitionCount
+    const partition = this.partitioner(input)
+    input.key = null
+    input.value = null
+    if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
+      throw logError('LOG_UNKNOWN_PARTITION', `the partitioner chose partition ${partition} of ${record.topic}`, {
+        topic: record.topic,
+        partition,
+        partitionCount,
+      })
+    }
+    return partition
+  }
+
+  /** Everything about `record` that needs no partitioner; returns the topic's partition count. */
+  private checkPlaceable(record: ProducerRecord): number {
+    if (this.closed) throw logError('LOG_CLOSED', 'producer is closed')
+    checkProducerRecord(record)
+    const partitionCount = this.log.partitionCount(record.topic)
+    const explicit = record.partition
+    if (explicit !== undefined && (explicit < 0 || explicit >= partitionCount)) {
+      throw logError('LOG_UNKNOWN_PARTITION', `topic ${record.topic} has no partition ${explicit}`, {
+        topic: record.topic,
+        partition: explicit,
+        partitionCount,
+      })
+    }
+    return partitionCount
+  }
+
+  private acknowledged(record: ProducerRecord, receipt: RecordReceipt): Promise<RecordMetadata> {
+    this.reportSticky(record, receipt.partition)
+    return this.config.acks === 0 ? Promise.resolve(unacknowledged(receipt)) : receipt.metadata()
+  }
+
+  /** KIP-794: a null-key record placed by stickiness counts towards the sticky partition's switch. */
+  private reportSticky(record: ProducerRecord, partition: number): void {
+    if (this.sticky === undefined || record.key !== null || record.partition !== undefined) return
+    const produced = this.produced
+    const value = record.value
+    produced.topic = record.topic
+    produced.partition = partition
+    produced.appendedBytes = this.probe.estimateRecordBytes(-1, value === null ? -1 : value.length, record.headers)
+    this.sticky.onBytesProduced(produced)
+  }
+}
+
+/** acks 0: the record is buffered; nobody waits for its offset. */
+function unacknowledged(receipt: RecordReceipt): RecordMetadata {
+  return { topic: receipt.topic, partition: receipt.partition, offset: -1, timestampMs: receipt.timestampMs }
+}
