@@ -17,7 +17,7 @@
  * loop), so with two or more partitions the same one is never used twice in a row. Kafka's KIP-794
  * picker may re-pick the same partition; KIP-480's loops until it differs. On a single node all
  * partitions are available and queue depths are equal, so Kafka's adaptive weighting reduces to
- * uniform (log anchor §6.2); it is not implemented.
+ * uniform (log anchor §6.2), so uniform choice is what this partitioner does.
  *
  * State is per topic, created on first use; `partition` allocates nothing afterwards. One
  * producer owns a partitioner: it is not shared between producers (stickiness is per producer
