@@ -25,6 +25,7 @@ import {
   swapInCleanedSegment,
 } from './segment.js'
 import { GroupCommit } from './group-commit.js'
+import { AppendWaiters } from './append-waiters.js'
 import { InactiveSegmentView, type SegmentReplaceOutcome, type SegmentSnapshot } from './segment-snapshot.js'
 import { emptyRecoveryReport, loadPartition, type RecoveryReport } from './partition-recovery.js'
 import { ReadBufferPool } from './read-pool.js'
@@ -106,14 +107,6 @@ export interface SegmentInfo {
 
 const MAX_FETCH_RETRIES = 2
 
-interface AppendWaiter {
-  offset: number
-  resolve: () => void
-  reject: (err: LogError) => void
-  /** Removes the AbortSignal listener. */
-  detach: () => void
-}
-
 export class PartitionLog {
   readonly topic: string
   readonly partition: number
@@ -128,7 +121,9 @@ export class PartitionLog {
   private logEnd = 0
   private readonly commit: GroupCommit
   /** Long polls waiting for the log end to pass an offset (see waitForAppend). */
-  private appendWaiters: AppendWaiter[] = []
+  private readonly appendWaiters = new AppendWaiters(() =>
+    logError('LOG_ABORTED', `wait on ${this.topic}-${this.partition} was aborted`, this.ids()),
+  )
   /** Segments replaced by a swap, their files unlinked, still open (see releaseReplacedSegments). */
   private replaced: LogSegment[] = []
   private failure: LogError | undefined
@@ -274,7 +269,7 @@ export class PartitionLog {
     }
     this.logEnd = next
     this.commit.noteAppend(active, records)
-    if (this.appendWaiters.length > 0) this.wakeAppendWaiters()
+    if (!this.appendWaiters.isEmpty) this.appendWaiters.wake(next)
     if (this.commit.unflushedMessages >= this.config.flushMessages) void this.flush().catch(() => undefined)
     return { baseOffset, lastOffset, logAppendTimeMs: nowMs, recordCount: records }
   }
@@ -384,47 +379,7 @@ export class PartitionLog {
   waitForAppend(offset: number, signal?: AbortSignal): Promise<void> {
     if (this.closed) return Promise.reject(this.closedError())
     if (this.logEnd > offset) return Promise.resolve()
-    if (signal?.aborted) return Promise.reject(this.abortedError())
-    return new Promise<void>((resolve, reject) => {
-      const waiter: AppendWaiter = {
-        offset,
-        resolve,
-        reject,
-        detach: () => signal?.removeEventListener('abort', onAbort),
-      }
-      const onAbort = (): void => {
-        this.appendWaiters = this.appendWaiters.filter((w) => w !== waiter)
-        reject(this.abortedError())
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
-      this.appendWaiters.push(waiter)
-    })
-  }
-
-  private wakeAppendWaiters(): void {
-    const still: AppendWaiter[] = []
-    for (const w of this.appendWaiters) {
-      if (this.logEnd > w.offset) {
-        w.detach()
-        w.resolve()
-      } else {
-        still.push(w)
-      }
-    }
-    this.appendWaiters = still
-  }
-
-  private rejectAppendWaiters(): void {
-    const waiters = this.appendWaiters
-    this.appendWaiters = []
-    for (const w of waiters) {
-      w.detach()
-      w.reject(this.closedError())
-    }
-  }
-
-  private abortedError(): LogError {
-    return logError('LOG_ABORTED', `wait on ${this.topic}-${this.partition} was aborted`, this.ids())
+    return this.appendWaiters.wait(offset, signal)
   }
 
   // ---------------------------------------------------------------- read
@@ -785,7 +740,7 @@ export class PartitionLog {
       }
     }
     this.commit.settleOnClose(durable, this.failure ?? this.closedError())
-    this.rejectAppendWaiters()
+    this.appendWaiters.rejectAll(this.closedError())
     this.closeFiles()
     if (this.failure) throw this.failure
   }
@@ -793,7 +748,7 @@ export class PartitionLog {
   /** Closes and removes every file of the partition (topic deletion). */
   deleteFiles(): void {
     this.closed = true
-    this.rejectAppendWaiters()
+    this.appendWaiters.rejectAll(this.closedError())
     this.closeFiles()
     // Kafka's `<topic>-<partition>.<id>-delete`: out of the way at once (a topic of the same
     // name can be created right away), removed in the background; the broker removes leftovers
