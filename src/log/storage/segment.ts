@@ -375,9 +375,9 @@ export class LogSegment {
   async syncAll(): Promise<void> {
     // Write pending index entries before any sync starts: a write that fails after one sync is
     // in flight would leave that sync's promise with nobody to handle its outcome.
-    this.offsetIndex.writePending()
-    this.timeIndex.writePending()
-    await Promise.all([this.log.sync(), this.offsetIndex.sync(), this.timeIndex.sync()])
+    this.offsetIndex.file.writePending()
+    this.timeIndex.file.writePending()
+    await Promise.all([this.log.sync(), this.offsetIndex.file.sync(), this.timeIndex.file.sync()])
     // The transaction index has no asynchronous sync; it is a few entries at most.
     this.txn?.syncNow()
   }
@@ -385,8 +385,8 @@ export class LogSegment {
   /** Synchronous fsync of every file (clean shutdown, roll). */
   syncAllNow(): void {
     this.log.syncNow()
-    this.offsetIndex.syncNow()
-    this.timeIndex.syncNow()
+    this.offsetIndex.file.syncNow()
+    this.timeIndex.file.syncNow()
     this.txn?.syncNow()
   }
 
@@ -407,8 +407,8 @@ export class LogSegment {
   private closeFiles(): void {
     this.closeDeferred = false
     this.log.close()
-    this.offsetIndex.close()
-    this.timeIndex.close()
+    this.offsetIndex.file.close()
+    this.timeIndex.file.close()
     this.txn?.close()
   }
 

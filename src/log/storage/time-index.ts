@@ -23,7 +23,8 @@ export class TimeIndex {
   private timestamps: Float64Array
   private relOffsets: Int32Array
   private count = 0
-  private readonly file: IndexFile
+  /** The index's file: writes, syncs and closes go through it. */
+  readonly file: IndexFile
 
   constructor(
     readonly baseOffset: number,
@@ -130,24 +131,6 @@ export class TimeIndex {
   reset(): void {
     this.count = 0
     this.file.reset()
-  }
-
-  /** Writes pending entries, then fdatasyncs; failures reject (never throw). */
-  sync(): Promise<void> {
-    return this.file.sync()
-  }
-
-  syncNow(): void {
-    this.file.syncNow()
-  }
-
-  close(): void {
-    this.file.close()
-  }
-
-  /** Appends the entries not yet in the file (the segment does before it syncs several files). */
-  writePending(): void {
-    this.file.writePending()
   }
 
   private push(ts: number, rel: number): void {

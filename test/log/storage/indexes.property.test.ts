@@ -31,7 +31,7 @@ describe('OffsetIndex', () => {
         io.mkdir('/s')
         const index = new OffsetIndex(BASE, io.open('/s/x.index', { create: true }), 10_000)
         for (const e of entries) index.append(e.offset, e.position)
-        index.syncNow() // entries reach the file in runs; a sync writes the rest
+        index.file.syncNow() // entries reach the file in runs; a sync writes the rest
         const reloaded = new OffsetIndex(BASE, io.open('/s/x.index'), 10_000)
         const logSize = (entries.at(-1)?.position ?? 0) + 1
         expect(reloaded.load(logSize)).toBe(true)
@@ -56,7 +56,7 @@ describe('OffsetIndex', () => {
         const index = new OffsetIndex(BASE, io.open('/s/x.index', { create: true }), 10_000)
         for (const e of entries) index.append(e.offset, e.position)
         index.truncateToPosition(cut)
-        index.syncNow()
+        index.file.syncNow()
         const kept = entries.filter((e) => e.position < cut)
         expect(index.entries).toBe(kept.length)
         const reloaded = new OffsetIndex(BASE, io.open('/s/x.index'), 10_000)
@@ -75,7 +75,7 @@ describe('OffsetIndex', () => {
         io.mkdir('/s')
         const index = new OffsetIndex(BASE, io.open('/s/x.index', { create: true }), 10_000)
         for (const e of entries) index.append(e.offset, e.position)
-        index.syncNow()
+        index.file.syncNow()
         const lastPosition = entries.at(-1)?.position as number
         // The segment is shorter than the last indexed position: the index cannot be trusted.
         expect(new OffsetIndex(BASE, io.open('/s/x.index'), 10_000).load(lastPosition)).toBe(false)
@@ -118,7 +118,7 @@ describe('TimeIndex', () => {
         const kept: typeof list = []
         for (const e of list) if (kept.length === 0 || e.timestamp > (kept.at(-1)?.timestamp as number)) kept.push(e)
         expect(index.entries).toBe(kept.length)
-        index.syncNow()
+        index.file.syncNow()
         const reloaded = new TimeIndex(BASE, io.open('/s/x.timeindex'), 10_000)
         expect(reloaded.load(0x7fffffff)).toBe(true)
         for (const t of targets) {
