@@ -30,7 +30,7 @@
  */
 import { isMillraceError, MillraceError } from '../errors.js'
 import { iterateBatches } from '../record/record-batch.js'
-import type { CleanedSegment } from '../storage/segment.js'
+import type { CleanedSegment } from '../storage/segment-swap.js'
 import type { PartitionLog, SegmentSnapshot } from '../storage/partition-log.js'
 import { cleanableRange, type CleanableRange } from './cleanable-range.js'
 import { CompactionFilter } from './compaction-filter.js'

@@ -17,13 +17,12 @@ import { isMillraceError, logError, MillraceError, type LogError } from '../erro
 import type { FileIO } from './file-io.js'
 import {
   CLEANED_SUFFIX,
-  CleanedSegment,
   IndexMismatch,
   LogSegment,
   findSegmentIndex,
   segmentFileName,
-  swapInCleanedSegment,
 } from './segment.js'
+import { CleanedSegment, swapInCleanedSegment } from './segment-swap.js'
 import { GroupCommit } from './group-commit.js'
 import { AppendWaiters } from './append-waiters.js'
 import { InactiveSegmentView, type SegmentReplaceOutcome, type SegmentSnapshot } from './segment-snapshot.js'

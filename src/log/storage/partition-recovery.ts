@@ -15,11 +15,11 @@ import {
   LOG_SUFFIX,
   LogSegment,
   SEGMENT_FILE_SUFFIXES,
-  completeInterruptedSwaps,
   findSegmentIndex,
   parseSegmentFileName,
   type SegmentOptions,
 } from './segment.js'
+import { completeInterruptedSwaps } from './segment-swap.js'
 
 /** What opening the log found and repaired. */
 export interface RecoveryReport {
