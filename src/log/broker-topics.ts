@@ -86,3 +86,15 @@ export function stringifyConfigs(configs: TopicConfigOverrides): Record<string, 
   for (const [k, v] of Object.entries(configs)) out[k] = String(v)
   return out
 }
+
+/** Calls `fn` for every partition that is open and has not failed, topic by topic. */
+export function forEachOpenPartition(
+  topics: ReadonlyMap<string, TopicState>,
+  fn: (topic: string, partition: number, log: PartitionLog, state: TopicState) => void,
+): void {
+  for (const [topic, state] of topics) {
+    state.partitions.forEach((p, partition) => {
+      if (p.log && !p.error) fn(topic, partition, p.log, state)
+    })
+  }
+}

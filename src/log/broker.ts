@@ -47,6 +47,7 @@ import type { TopicPartition } from './topic-partition.js'
 import {
   checkPartitionCount,
   describePartition,
+  forEachOpenPartition,
   partitionLogConfig,
   stringifyConfigs,
   type PartitionDescription,
@@ -458,17 +459,14 @@ export class Broker {
     this.ensureOpen()
     let deleted = 0
     const nowMs = this.clock.nowMs()
-    for (const [topic, state] of this.topics) {
-      if (!state.config.cleanupPolicy.delete) continue
-      state.partitions.forEach((p, partition) => {
-        if (!p.log || p.error) return
-        try {
-          deleted += applyRetention(p.log, state.config, nowMs)
-        } catch (err) {
-          this.onBackgroundError(`retention of ${topic}-${partition}`, err)
-        }
-      })
-    }
+    forEachOpenPartition(this.topics, (topic, partition, log, state) => {
+      if (!state.config.cleanupPolicy.delete) return
+      try {
+        deleted += applyRetention(log, state.config, nowMs)
+      } catch (err) {
+        this.onBackgroundError(`retention of ${topic}-${partition}`, err)
+      }
+    })
     if (deleted > 0) this.writeLogStartCheckpoint()
     return deleted
   }
@@ -491,15 +489,12 @@ export class Broker {
   async runFlushDeadlines(): Promise<void> {
     const now = this.clock.monotonicMs()
     const pending: Promise<number>[] = []
-    for (const state of this.topics.values()) {
-      if (state.config.flushMs >= Number.MAX_SAFE_INTEGER) continue
-      for (const p of state.partitions) {
-        const log = p.log
-        if (log && !p.error && log.hasUnflushedData && now - log.lastFlushMonotonicMs >= state.config.flushMs) {
-          pending.push(log.flush())
-        }
+    forEachOpenPartition(this.topics, (_topic, _partition, log, state) => {
+      const flushMs = state.config.flushMs
+      if (flushMs < Number.MAX_SAFE_INTEGER && log.hasUnflushedData && now - log.lastFlushMonotonicMs >= flushMs) {
+        pending.push(log.flush())
       }
-    }
+    })
     await Promise.all(pending)
   }
 
@@ -660,11 +655,7 @@ export class Broker {
 
   private collect(value: (log: PartitionLog) => number): OffsetCheckpointEntry[] {
     const out: OffsetCheckpointEntry[] = []
-    for (const [topic, state] of this.topics) {
-      state.partitions.forEach((p, partition) => {
-        if (p.log && !p.error) out.push({ topic, partition, offset: value(p.log) })
-      })
-    }
+    forEachOpenPartition(this.topics, (topic, partition, log) => out.push({ topic, partition, offset: value(log) }))
     return out
   }
 
@@ -692,13 +683,10 @@ export class Broker {
   /** The open partitions of `cleanup.policy=compact` topics. */
   private compactedPartitions(): CompactedPartition[] {
     const out: CompactedPartition[] = []
-    for (const [topic, state] of this.topics) {
-      if (!state.config.cleanupPolicy.compact) continue
-      state.partitions.forEach((p, partition) => {
-        // maxCleanableOffset defaults to the log end; with transactions it becomes the LSO.
-        if (p.log && !p.error) out.push({ topic, partition, log: p.log, config: state.config })
-      })
-    }
+    forEachOpenPartition(this.topics, (topic, partition, log, state) => {
+      // maxCleanableOffset defaults to the log end; with transactions it becomes the LSO.
+      if (state.config.cleanupPolicy.compact) out.push({ topic, partition, log, config: state.config })
+    })
     return out
   }
 
