@@ -55,7 +55,8 @@ import {
   type TopicState,
 } from './broker-topics.js'
 import { mkdirDurable } from './storage/atomic-file.js'
-import { Producer } from './client/producer/producer.js'
+import { EmbeddedProducer } from './client/producer/producer.js'
+import type { Producer } from './client/producer/producer-api.js'
 import type { ProducerConfigInput } from './client/producer/producer-config.js'
 
 export { MAX_PARTITIONS_PER_TOPIC } from './broker-topics.js'
@@ -384,7 +385,7 @@ export class Broker {
    * @throws `CONFIG_INVALID` listing every invalid option.
    */
   producer(config?: ProducerConfigInput): Producer {
-    return new Producer({
+    return new EmbeddedProducer({
       config,
       log: {
         clock: this.clock,

@@ -55,6 +55,41 @@ export type LogErrorCode =
   | 'LOG_ABORTED'
   /** A producer's buffer stayed full for `maxBlockMs`. */
   | 'LOG_BUFFER_FULL'
+  /** A call that needs an assigned partition got one the consumer does not hold (seek, pause, position). */
+  | 'LOG_PARTITION_NOT_ASSIGNED'
+  /** An argument is outside its domain (negative offset, empty topic list, …); nothing changed. */
+  | 'LOG_INVALID_ARGUMENT'
+  /**
+   * A call that is illegal in the client's current state: poll with neither subscription nor
+   * assignment, subscribe after assign (or the reverse), commit without a group.
+   */
+  | 'LOG_ILLEGAL_STATE'
+  /** `autoOffsetReset: 'none'` and a partition has no committed offset (Kafka NoOffsetForPartition). */
+  | 'LOG_NO_OFFSET'
+  /** Group ids are non-empty strings of at most 249 UTF-16 units (Kafka INVALID_GROUP_ID). */
+  | 'LOG_INVALID_GROUP_ID'
+  /** The group does not exist (Kafka GROUP_ID_NOT_FOUND). */
+  | 'LOG_UNKNOWN_GROUP'
+  /** The group still has members; delete or alter its offsets once it is empty (Kafka NON_EMPTY_GROUP). */
+  | 'LOG_GROUP_NOT_EMPTY'
+  /** The member id is not (or no longer) in the group: expired, left, or never joined. */
+  | 'LOG_UNKNOWN_MEMBER_ID'
+  /** The request carries a generation other than the group's current one (a zombie member). */
+  | 'LOG_ILLEGAL_GENERATION'
+  /** The group is rebalancing; rejoin, then retry (retriable). */
+  | 'LOG_REBALANCE_IN_PROGRESS'
+  /** A newer member with the same `groupInstanceId` replaced this one (static membership). */
+  | 'LOG_FENCED_INSTANCE_ID'
+  /** The member's protocol type or assignors share nothing with the group's. */
+  | 'LOG_INCONSISTENT_GROUP_PROTOCOL'
+  /** `sessionTimeoutMs` is outside the coordinator's [min, max] session timeout. */
+  | 'LOG_INVALID_SESSION_TIMEOUT'
+  /**
+   * A consumer's offset commit was refused because the consumer is no longer a member of the
+   * generation that owned the partitions (Kafka CommitFailedException); `cause` holds the
+   * coordinator's `LOG_ILLEGAL_GENERATION`, `LOG_UNKNOWN_MEMBER_ID` or `LOG_FENCED_INSTANCE_ID`.
+   */
+  | 'LOG_COMMIT_FAILED'
 
 /** Error codes for configuration problems, shared by every layer. */
 export type ConfigErrorCode = 'CONFIG_INVALID'

@@ -50,7 +50,7 @@ export type {
 } from './topic-config.js'
 export { validateTopicName, isValidTopicName } from './topic-name.js'
 
-export type { Producer, SendOptions } from './client/producer/producer.js'
+export type { Producer, SendOptions } from './client/producer/producer-api.js'
 export type { ProducerConfig, ProducerConfigInput, ProducerAcks } from './client/producer/producer-config.js'
 export type { ProducerRecord } from './client/producer/producer-record.js'
 export type { RecordMetadata } from './client/producer/producer-batch.js'

@@ -21,6 +21,7 @@ import type { AppendResult } from '../../storage/partition-log.js'
 import type { TopicPartition } from '../../topic-partition.js'
 import { createDefaultPartitioner, type DefaultPartitioner, type StickyBytesProduced } from '../partitioner/default-partitioner.js'
 import type { Partitioner, PartitionerInput } from '../partitioner/partitioner.js'
+import type { Producer, SendOptions } from './producer-api.js'
 import type { RecordMetadata, RecordReceipt } from './producer-batch.js'
 import { resolveProducerConfig, type ProducerConfig, type ProducerConfigInput } from './producer-config.js'
 import { checkProducerRecord, type ProducerRecord } from './producer-record.js'
@@ -47,17 +48,12 @@ export interface ProducerOptions {
   config?: ProducerConfigInput
 }
 
-export interface SendOptions {
-  /** Cancels a wait for buffer memory; the signal's reason is the rejection. Nothing is buffered then. */
-  signal?: AbortSignal
-}
-
 /**
- * Sends records to a log's partitions (see the file comment). Created by `Broker.producer()`.
+ * The {@link Producer} over a {@link ProducerLog} (see the file comment). Created by `Broker.producer()`.
  * One writer: a producer is used from one event loop. It owns its buffered records; `close()`
  * flushes them. It does not own the log: close the producer before the broker.
  */
-export class Producer {
+export class EmbeddedProducer implements Producer {
   readonly config: ProducerConfig
   private readonly log: ProducerLog
   private readonly accumulator: RecordAccumulator

@@ -5,7 +5,8 @@ import { murmur2, toPositive } from '../../../../src/log/client/partitioner/murm
 import type { RecordMetadata } from '../../../../src/log/client/producer/producer-batch.js'
 import type { ProducerConfigInput } from '../../../../src/log/client/producer/producer-config.js'
 import type { ProducerRecord } from '../../../../src/log/client/producer/producer-record.js'
-import { Producer, type ProducerLog } from '../../../../src/log/client/producer/producer.js'
+import type { Producer } from '../../../../src/log/client/producer/producer-api.js'
+import { EmbeddedProducer, type ProducerLog } from '../../../../src/log/client/producer/producer.js'
 import { ManualClock } from '../../../../src/log/clock.js'
 import { iterateBatches } from '../../../../src/log/record/record-batch.js'
 import type { RecordHeader } from '../../../../src/log/record/record.js'
@@ -345,7 +346,7 @@ describe('Producer backpressure', () => {
     const clock = new ManualClock()
     const broker = await openBroker({ full: 1 }, clock)
     const { log, open } = gatedLog(broker, clock)
-    const producer = new Producer({ log, config: { durableAcks: true, lingerMs: 0, bufferMemoryBytes: 256, maxBlockMs: 500 } })
+    const producer = new EmbeddedProducer({ log, config: { durableAcks: true, lingerMs: 0, bufferMemoryBytes: 256, maxBlockMs: 500 } })
     onTestFinished(async () => {
       open()
       await producer.close()
@@ -372,7 +373,7 @@ describe('Producer backpressure', () => {
     const clock = new ManualClock()
     const broker = await openBroker({ full: 1 }, clock)
     const { log, open } = gatedLog(broker, clock)
-    const producer = new Producer({ log, config: { durableAcks: true, lingerMs: 0, bufferMemoryBytes: 256, maxBlockMs: 500 } })
+    const producer = new EmbeddedProducer({ log, config: { durableAcks: true, lingerMs: 0, bufferMemoryBytes: 256, maxBlockMs: 500 } })
     onTestFinished(async () => {
       open()
       await producer.close()
@@ -397,7 +398,7 @@ describe('Producer cancellation', () => {
     const clock = new ManualClock()
     const broker = await openBroker({ full: 1 }, clock)
     const { log, open } = gatedLog(broker, clock)
-    const producer = new Producer({ log, config: { durableAcks: true, lingerMs: 0, bufferMemoryBytes: 256 } })
+    const producer = new EmbeddedProducer({ log, config: { durableAcks: true, lingerMs: 0, bufferMemoryBytes: 256 } })
     onTestFinished(async () => {
       open()
       await producer.close()
@@ -472,7 +473,7 @@ describe('Producer.close', () => {
     const clock = new ManualClock()
     const broker = await openBroker({ full: 1 }, clock)
     const { log, open } = gatedLog(broker, clock)
-    const producer = new Producer({ log, config: { durableAcks: true, lingerMs: 0, bufferMemoryBytes: 256 } })
+    const producer = new EmbeddedProducer({ log, config: { durableAcks: true, lingerMs: 0, bufferMemoryBytes: 256 } })
     const first = track(producer.send({ topic: 'full', key: null, value: new Uint8Array(100) }))
     const blocked = track(producer.send({ topic: 'full', key: null, value: new Uint8Array(100) }))
     await tick()
