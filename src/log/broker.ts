@@ -57,7 +57,17 @@ import {
 import { mkdirDurable } from './storage/atomic-file.js'
 import { EmbeddedProducer } from './client/producer/producer.js'
 import type { Producer } from './client/producer/producer-api.js'
+import { EmbeddedConsumer } from './client/consumer/embedded-consumer.js'
+import type { Consumer } from './client/consumer/consumer-api.js'
+import type { ConsumerConfigInput } from './client/consumer/consumer-config.js'
+import { EmbeddedAdmin } from './client/admin/embedded-admin.js'
+import type { Admin } from './client/admin/admin-api.js'
+import type { LogClient } from './client/log-client.js'
+import { consumerLogOf, producerLogOf } from './broker-clients.js'
 import type { ProducerConfigInput } from './client/producer/producer-config.js'
+import { GroupCoordinator } from './group/group-coordinator.js'
+import type { GroupCoordinatorConfigInput } from './group/group-coordinator-config.js'
+import { offsetsLogOf } from './group/offsets-log.js'
 
 export { MAX_PARTITIONS_PER_TOPIC } from './broker-topics.js'
 export type { PartitionDescription } from './broker-topics.js'
@@ -67,7 +77,12 @@ export const CLEAN_SHUTDOWN_FILE = '.clean-shutdown'
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint'
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint'
 
-export interface BrokerOptions {
+/**
+ * Group coordinator settings (see `GroupCoordinatorConfig`): `offsetsTopicPartitions` (default 1),
+ * `groupInitialRebalanceDelayMs` (default 0), `groupMinSessionTimeoutMs` (6000),
+ * `groupMaxSessionTimeoutMs` (1800000). Invalid values: `CONFIG_INVALID`.
+ */
+export interface BrokerOptions extends GroupCoordinatorConfigInput {
   /** Directory holding all data; created when missing. */
   dataDir: string
   /** Time source for retention, rolling and timers (default: the system clock). */
@@ -120,7 +135,7 @@ export interface BrokerAppendOptions {
  * to flush, checkpoint and mark a clean shutdown. All methods but `open`/`close`/durable appends
  * are synchronous. The broker owns the files under its data directory.
  */
-export class Broker {
+export class Broker implements LogClient {
   readonly dataDir: string
   readonly clusterId: string
   private readonly io: FileIO
@@ -139,6 +154,7 @@ export class Broker {
   private releaseLock: () => void
   private lastCheckpoint = ''
   private closed = false
+  private readonly coordinator: GroupCoordinator
 
   private constructor(init: {
     options: BrokerOptions
@@ -169,6 +185,11 @@ export class Broker {
       dataDir: this.dataDir,
       clock: this.clock,
       onError: (task, err) => this.onBackgroundError(task, err),
+    })
+    const { offsetsTopicPartitions, groupInitialRebalanceDelayMs, groupMinSessionTimeoutMs, groupMaxSessionTimeoutMs } = init.options
+    this.coordinator = new GroupCoordinator({
+      log: offsetsLogOf(this, this.clock, (task, err) => this.onBackgroundError(task, err)),
+      config: { offsetsTopicPartitions, groupInitialRebalanceDelayMs, groupMinSessionTimeoutMs, groupMaxSessionTimeoutMs },
     })
   }
 
@@ -217,6 +238,7 @@ export class Broker {
       }
       const broker = new Broker({ options, io, clock, meta, releaseLock: () => lock.release() })
       broker.loadLogs()
+      await broker.coordinator.load()
       broker.startBackgroundTasks()
       return broker
     } catch (err) {
@@ -385,18 +407,33 @@ export class Broker {
    * @throws `CONFIG_INVALID` listing every invalid option.
    */
   producer(config?: ProducerConfigInput): Producer {
-    return new EmbeddedProducer({
-      config,
-      log: {
-        clock: this.clock,
-        partitionCount: (topic) => {
-          this.ensureOpen()
-          return this.topicState(topic).partitions.length
-        },
-        append: (tp, batch) => this.append(tp, batch, { trusted: true }),
-        appendDurable: (tp, batch) => this.appendDurable(tp, batch, { trusted: true }),
-      },
-    })
+    return new EmbeddedProducer({ config, log: producerLogOf(this, this.clock) })
+  }
+
+  /**
+   * A consumer reading this broker's partitions, in a group through the broker's group
+   * coordinator, timed by the broker's clock. The caller owns it: close it before the broker.
+   * @throws `CONFIG_INVALID` listing every invalid option.
+   */
+  consumer(config?: ConsumerConfigInput): Consumer {
+    return new EmbeddedConsumer(consumerLogOf(this, this.clock), config)
+  }
+
+  /** An admin client over this broker and its group coordinator. */
+  admin(): Admin {
+    return new EmbeddedAdmin({ log: this, coordinator: () => this.groupCoordinator() })
+  }
+
+  /** The number of partitions of `topic` (Kafka metadata). @throws `LOG_UNKNOWN_TOPIC`, `LOG_CLOSED`. */
+  partitionCount(topic: string): number {
+    this.ensureOpen()
+    return this.topicState(topic).partitions.length
+  }
+
+  /** The group coordinator (internal: the embedded consumer and admin use it). @throws `LOG_CLOSED`. */
+  groupCoordinator(): GroupCoordinator {
+    this.ensureOpen()
+    return this.coordinator
   }
 
   /**
@@ -517,6 +554,8 @@ export class Broker {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    // First: parked joins and syncs fail with LOG_CLOSED, and offset writes in flight finish.
+    await this.coordinator.close()
     this.tasks.stop()
     // A cleaning round stops at its next slice and removes its unswapped output.
     this.cleanerAbort.abort()

@@ -39,6 +39,11 @@ export interface JoinGroupRequest {
    * heartbeat; this only saves it waiting a heartbeat interval.
    */
   readonly onRebalance?: () => void
+  /**
+   * Withdraws a parked join (the consumer is closing): the member is removed as if it had left,
+   * and the join rejects with `LOG_ABORTED`.
+   */
+  readonly signal?: AbortSignal
 }
 
 export interface JoinGroupMember {

@@ -132,22 +132,41 @@ export class Fetcher {
   /**
    * Replaces the assignment with `partitions`, each starting at its offset; buffered data is
    * discarded and every partition starts unpaused.
-   * @throws `LOG_UNKNOWN_TOPIC`/`LOG_UNKNOWN_PARTITION` from the source, `LOG_INVALID_PARTITIONS`
-   *   when a partition is listed twice, `LOG_OFFSET_OUT_OF_RANGE` for a negative or unsafe offset;
-   *   nothing changes when it throws.
+   * @throws `LOG_UNKNOWN_TOPIC`/`LOG_UNKNOWN_PARTITION` from the source, `LOG_INVALID_ARGUMENT`
+   *   when a partition is listed twice or an offset is negative or unsafe; nothing changes when it
+   *   throws.
    */
   assign(partitions: readonly PartitionPosition[]): void {
-    const seen = new Set<string>()
+    this.check(partitions, new Set())
+    this.dropAll()
+    this.append(partitions)
+    this.wake()
+  }
+
+  /**
+   * Adds `partitions` to the assignment (after the current ones), keeping the others' positions
+   * and buffers — the cooperative rebalance's incremental assignment.
+   * @throws as `assign`, and `LOG_INVALID_ARGUMENT` for a partition already assigned.
+   */
+  add(partitions: readonly PartitionPosition[]): void {
+    this.check(partitions, new Set(this.byKey.keys()))
+    this.append(partitions)
+    this.wake()
+  }
+
+  private check(partitions: readonly PartitionPosition[], seen: Set<string>): void {
     for (const p of partitions) {
       const key = topicPartitionKey(p)
       if (seen.has(key)) {
-        throw logError('LOG_INVALID_PARTITIONS', `${key} is assigned twice`, { topic: p.topic, partition: p.partition })
+        throw logError('LOG_INVALID_ARGUMENT', `${key} is assigned twice`, { topic: p.topic, partition: p.partition })
       }
       seen.add(key)
       checkOffset(p, p.offset)
       this.source.offsets(p) // throws for an unknown topic or partition
     }
-    this.dropAll()
+  }
+
+  private append(partitions: readonly PartitionPosition[]): void {
     for (const p of partitions) {
       const state: PartitionState = {
         tp: { topic: p.topic, partition: p.partition },
@@ -162,7 +181,6 @@ export class Fetcher {
       this.states.push(state)
       this.byKey.set(topicPartitionKey(p), state)
     }
-    this.wake()
   }
 
   /** Removes `partitions` (default: all) from the assignment, dropping their buffers. Unassigned ones are ignored. */
@@ -192,7 +210,7 @@ export class Fetcher {
    * Sets the next offset to fetch and discards the partition's buffered data. The offset is not
    * checked against the log here: an out-of-range position raises `LOG_OFFSET_OUT_OF_RANGE` from
    * the next `poll`.
-   * @throws `LOG_UNKNOWN_PARTITION` when `tp` is not assigned; `LOG_OFFSET_OUT_OF_RANGE` for a
+   * @throws `LOG_PARTITION_NOT_ASSIGNED` when `tp` is not assigned; `LOG_INVALID_ARGUMENT` for a
    *   negative or unsafe offset.
    */
   seek(tp: TopicPartition, offset: number): void {
@@ -206,7 +224,7 @@ export class Fetcher {
   /**
    * The next offset `poll` will return for `tp` (last returned + 1, or past skipped control
    * batches and compaction gaps).
-   * @throws `LOG_UNKNOWN_PARTITION` when `tp` is not assigned.
+   * @throws `LOG_PARTITION_NOT_ASSIGNED` when `tp` is not assigned.
    */
   position(tp: TopicPartition): number {
     return this.assigned(tp).position
@@ -214,13 +232,13 @@ export class Fetcher {
 
   /**
    * Stops returning and fetching records of `partitions`; their buffered data is kept for
-   * `resume`. @throws `LOG_UNKNOWN_PARTITION` for an unassigned partition (nothing changes).
+   * `resume`. @throws `LOG_PARTITION_NOT_ASSIGNED` for an unassigned partition (nothing changes).
    */
   pause(partitions: readonly TopicPartition[]): void {
     for (const state of partitions.map((tp) => this.assigned(tp))) state.paused = true
   }
 
-  /** Undoes `pause`. @throws `LOG_UNKNOWN_PARTITION` for an unassigned partition (nothing changes). */
+  /** Undoes `pause`. @throws `LOG_PARTITION_NOT_ASSIGNED` for an unassigned partition (nothing changes). */
   resume(partitions: readonly TopicPartition[]): void {
     for (const state of partitions.map((tp) => this.assigned(tp))) state.paused = false
     this.wake()
@@ -252,6 +270,11 @@ export class Fetcher {
       if (records.length > 0) return records
       await this.waitForAnyAppend(signal)
     }
+  }
+
+  /** `poll` without waiting: the records buffered or readable now, possibly none. @throws as `poll`. */
+  pollNow(maxRecords?: number): FetchedRecord[] {
+    return this.drain(this.maxRecordsOf(maxRecords))
   }
 
   // ---------------------------------------------------------------- draining
@@ -418,7 +441,7 @@ export class Fetcher {
   private assigned(tp: TopicPartition): PartitionState {
     const state = this.byKey.get(topicPartitionKey(tp))
     if (state === undefined) {
-      throw logError('LOG_UNKNOWN_PARTITION', `${topicPartitionKey(tp)} is not assigned`, {
+      throw logError('LOG_PARTITION_NOT_ASSIGNED', `${topicPartitionKey(tp)} is not assigned`, {
         topic: tp.topic,
         partition: tp.partition,
       })
@@ -458,7 +481,7 @@ export class Fetcher {
 /** Offsets are non-negative safe integers. */
 function checkOffset(tp: TopicPartition, offset: number): void {
   if (!Number.isSafeInteger(offset) || offset < 0) {
-    throw logError('LOG_OFFSET_OUT_OF_RANGE', `invalid offset for ${topicPartitionKey(tp)}`, {
+    throw logError('LOG_INVALID_ARGUMENT', `invalid offset for ${topicPartitionKey(tp)}`, {
       topic: tp.topic,
       partition: tp.partition,
       offset,

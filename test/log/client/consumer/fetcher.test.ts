@@ -174,10 +174,10 @@ describe('Fetcher positions', () => {
     const broker = await brokerWithTopic(2)
     const fetcher = newFetcher(broker)
     fetcher.assign([{ ...P0, offset: 0 }])
-    expect(await codeOf(() => fetcher.seek(P1, 0))).toBe('LOG_UNKNOWN_PARTITION')
-    expect(await codeOf(() => fetcher.position(P1))).toBe('LOG_UNKNOWN_PARTITION')
-    expect(await codeOf(() => fetcher.pause([P1]))).toBe('LOG_UNKNOWN_PARTITION')
-    expect(await codeOf(() => fetcher.seek(P0, -1))).toBe('LOG_OFFSET_OUT_OF_RANGE')
+    expect(await codeOf(() => fetcher.seek(P1, 0))).toBe('LOG_PARTITION_NOT_ASSIGNED')
+    expect(await codeOf(() => fetcher.position(P1))).toBe('LOG_PARTITION_NOT_ASSIGNED')
+    expect(await codeOf(() => fetcher.pause([P1]))).toBe('LOG_PARTITION_NOT_ASSIGNED')
+    expect(await codeOf(() => fetcher.seek(P0, -1))).toBe('LOG_INVALID_ARGUMENT')
     expect(await codeOf(() => fetcher.assign([{ topic: 'nope', partition: 0, offset: 0 }]))).toBe('LOG_UNKNOWN_TOPIC')
     expect(await codeOf(() => fetcher.assign([{ ...P2, offset: 0 }]))).toBe('LOG_UNKNOWN_PARTITION')
     expect(
@@ -187,7 +187,7 @@ describe('Fetcher positions', () => {
           { ...P0, offset: 1 },
         ]),
       ),
-    ).toBe('LOG_INVALID_PARTITIONS')
+    ).toBe('LOG_INVALID_ARGUMENT')
     expect(fetcher.assignment()).toEqual([P0])
     fetcher.unassign()
     expect(fetcher.assignment()).toEqual([])
