@@ -1,65 +1,62 @@
 /**
- * Quick start: the embedded log on its own. Opens (or reopens) a data directory, creates a topic,
- * appends 30,000 records durably with lz4 compression, reads them all back and prints what it
- * did. Run it twice: the second run finds the first run's data and appends after it.
+ * Quick start: the embedded log through its clients. Opens (or reopens) a data directory,
+ * creates a topic with the admin client, sends 30,000 keyed orders with an lz4, durably
+ * acknowledged producer, and reads them with a consumer in group `quickstart`, committing as it
+ * goes. Run it twice: the second run finds the first run's data, appends after it, and the group
+ * resumes from its committed offsets — it reads only the new records.
  *
  *   npm start                          # data in ./millrace-data
  *   MILLRACE_DATA_DIR=/tmp/x npm start
  */
-import { Broker, RecordBatchBuilder, iterateBatches, systemClock } from 'millrace/log'
+import { Broker, type ConsumerRecord } from 'millrace/log'
 
 const dataDir = process.env.MILLRACE_DATA_DIR ?? './millrace-data'
 const TOPIC = 'orders'
 const PARTITIONS = 3
 const RECORDS = 30_000
-const BATCH_RECORDS = 500
 
 const broker = await Broker.open({ dataDir })
 try {
-  const fresh = !broker.hasTopic(TOPIC)
-  if (fresh) broker.createTopic({ topic: TOPIC, partitions: PARTITIONS, configs: { 'retention.ms': '604800000' } })
-  const before = broker.describeTopic(TOPIC).partitions.map((p) => p.logEndOffset)
+  const admin = broker.admin()
+  const fresh = !(await admin.listTopics()).includes(TOPIC)
+  if (fresh) await admin.createTopics([{ topic: TOPIC, partitions: PARTITIONS, configs: { 'retention.ms': '604800000' } }])
   console.log(`${fresh ? 'created' : 'found'} topic ${TOPIC} (${PARTITIONS} partitions) in ${dataDir}`)
 
+  // Keyed by SKU: the same SKU always lands on the same partition (murmur2, as Kafka's Java client).
+  const producer = broker.producer({ lingerMs: 5, compression: 'lz4', durableAcks: true })
   const started = performance.now()
-  const acks: Promise<unknown>[] = []
-  for (let i = 0; i < RECORDS; i += BATCH_RECORDS) {
-    const partition = (i / BATCH_RECORDS) % PARTITIONS
-    const builder = new RecordBatchBuilder({ compression: 'lz4' })
-    for (let j = i; j < i + BATCH_RECORDS; j++) {
-      const order = { orderId: j, sku: `sku-${j % 97}`, quantity: 1 + (j % 5) }
-      builder.append({ key: Buffer.from(order.sku), value: Buffer.from(JSON.stringify(order)) }, systemClock.nowMs())
-    }
-    // Durable: the promise resolves after the fsync that covers this batch (shared with others).
-    acks.push(broker.appendDurable({ topic: TOPIC, partition }, builder.build(), { trusted: true }))
-  }
-  await Promise.all(acks)
-  const wroteMs = performance.now() - started
-  console.log(`appended ${RECORDS} records durably in ${wroteMs.toFixed(0)} ms`)
+  const orders = Array.from({ length: RECORDS }, (_, i) => {
+    const order = { orderId: i, sku: `sku-${i % 97}`, quantity: 1 + (i % 5) }
+    return { topic: TOPIC, key: Buffer.from(order.sku), value: Buffer.from(JSON.stringify(order)) }
+  })
+  const sent = await producer.sendBatch(orders) // resolves once every record is fsynced
+  await producer.close()
+  console.log(`sent ${sent.length} records durably in ${(performance.now() - started).toFixed(0)} ms`)
 
+  const consumer = broker.consumer({ groupId: 'quickstart', autoOffsetReset: 'earliest', enableAutoCommit: false })
+  await consumer.subscribe({ topics: [TOPIC] })
+  // Read until every partition's position reaches the end offsets taken now.
+  const partitions = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: TOPIC, partition }))
+  const ends = await admin.listOffsets(partitions.map((tp) => ({ ...tp, spec: 'latest' as const })))
   let read = 0
-  let lastValue = ''
-  for (let partition = 0; partition < PARTITIONS; partition++) {
-    const tp = { topic: TOPIC, partition }
-    let offset = before[partition] ?? 0
-    const end = broker.offsets(tp).logEndOffset
-    while (offset < end) {
-      const bytes = broker.read(tp, offset, 1024 * 1024)
-      for (const batch of iterateBatches(bytes)) {
-        batch.forEachRecord((r) => {
-          if (r.offset < offset) return
-          read++
-          lastValue = Buffer.from(r.value ?? new Uint8Array()).toString()
-        })
-        offset = batch.lastOffset + 1
-      }
+  let last: ConsumerRecord | undefined
+  let caughtUp = false
+  const deadline = AbortSignal.timeout(30_000)
+  while (!caughtUp && !deadline.aborted) {
+    for (const record of await consumer.poll({ timeoutMs: 200 })) {
+      read++
+      last = record
     }
+    await consumer.commit() // the next run starts after what this one has read
+    const positions = await Promise.all(consumer.assignment().map(async (tp) => `${tp.partition}:${await consumer.position(tp)}`))
+    caughtUp = ends.every((e) => positions.includes(`${e.partition}:${e.offset}`))
   }
-  console.log(`read back ${read} records; last one: ${lastValue}`)
-  for (const p of broker.describeTopic(TOPIC).partitions) {
-    console.log(
-      `  ${TOPIC}-${p.partition}: offsets [${p.logStartOffset}, ${p.logEndOffset}), ${p.sizeBytes} bytes in ${p.segments} segment(s)`,
-    )
+  await consumer.close()
+  console.log(`group quickstart read ${read} records; last one: ${last === undefined ? '-' : Buffer.from(last.value ?? new Uint8Array()).toString()}`)
+
+  const [description] = await admin.describeGroups(['quickstart'])
+  for (const o of description?.offsets ?? []) {
+    console.log(`  ${o.topic}-${o.partition}: committed ${o.committedOffset} of ${o.logEndOffset} (lag ${o.lag})`)
   }
   if (read !== RECORDS) throw new Error(`read ${read} records, expected ${RECORDS}`)
 } finally {

@@ -50,7 +50,50 @@ export type {
 } from './topic-config.js'
 export { validateTopicName, isValidTopicName } from './topic-name.js'
 
+export type { LogClient } from './client/log-client.js'
 export type { Producer, SendOptions } from './client/producer/producer-api.js'
+export type {
+  Consumer,
+  ConsumerRecord,
+  ConsumerPollOptions,
+  ConsumerCloseOptions,
+  ConsumerGroupMetadata,
+  SubscribeOptions,
+  RebalanceListener,
+  TopicPartitionOffset,
+  OffsetToCommit,
+  CommittedOffset,
+  TopicPartitionTimestamp,
+  OffsetAndTimestamp,
+} from './client/consumer/consumer-api.js'
+export type { ConsumerConfig, ConsumerConfigInput, AutoOffsetReset, IsolationLevel } from './client/consumer/consumer-config.js'
+export type {
+  Admin,
+  NewTopicSpec,
+  TopicInfo,
+  TopicPartitionInfo,
+  NewPartitionsSpec,
+  TopicConfigs,
+  TopicConfigChanges,
+  GroupState,
+  GroupListing,
+  GroupDescription,
+  GroupMemberDescription,
+  GroupOffsetLag,
+  OffsetSpec,
+  ListOffsetsQuery,
+  ListedOffset,
+  DeletedRecords,
+  ListTopicsOptions,
+} from './client/admin/admin-api.js'
+export type {
+  PartitionAssignor,
+  AssignmentCluster,
+  MemberSubscription,
+  MemberAssignment,
+  RebalanceProtocol,
+  BuiltInAssignorName,
+} from './client/assignors/assignor.js'
 export type { ProducerConfig, ProducerConfigInput, ProducerAcks } from './client/producer/producer-config.js'
 export type { ProducerRecord } from './client/producer/producer-record.js'
 export type { RecordMetadata } from './client/producer/producer-batch.js'
