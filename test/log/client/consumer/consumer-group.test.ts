@@ -248,6 +248,23 @@ describe('consumer groups', () => {
     expect(events.at(-1)).toBe('revoked t-0,t-1')
   })
 
+  it('closes a member whose join is still parked, without disturbing the group', async () => {
+    const clock = new ManualClock()
+    const broker = await openBroker(clock)
+    broker.createTopic({ topic: 't', partitions: 2 })
+    const a = consumerOf(broker)
+    await a.subscribe({ topics: ['t'] })
+    await pollUntil([a], () => a.assignment().length === 2)
+    const generation = a.groupMetadata().generationId
+    const b = consumerOf(broker)
+    await b.subscribe({ topics: ['t'] })
+    expect(await b.poll({ timeoutMs: 0 })).toEqual([]) // its join waits for a to rejoin
+    await b.close()
+    await pollUntil([a], () => a.groupMetadata().generationId > generation && a.assignment().length === 2, undefined, 'a rejoined')
+    const [group] = await broker.admin().describeGroups(['g'])
+    expect(group?.members.map((m) => m.memberId)).toEqual([a.groupMetadata().memberId])
+  })
+
   it('subscribes by pattern and picks up topics created later', async () => {
     const clock = new ManualClock()
     const broker = await openBroker(clock)
