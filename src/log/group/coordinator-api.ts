@@ -173,8 +173,8 @@ export interface GroupCoordinatorApi {
   /**
    * Stores offsets durably in `__consumer_offsets`, then applies them.
    * @throws `LOG_UNKNOWN_MEMBER_ID`, `LOG_ILLEGAL_GENERATION`, `LOG_FENCED_INSTANCE_ID`,
-   *   `LOG_REBALANCE_IN_PROGRESS` (CompletingRebalance), `LOG_GROUP_NOT_EMPTY` (generation −1
-   *   commit to a group with members), `LOG_INVALID_ARGUMENT` (negative offset, metadata over
+   *   `LOG_REBALANCE_IN_PROGRESS` (CompletingRebalance), `LOG_UNKNOWN_MEMBER_ID` also for a
+   *   generation −1 commit to a group with members, `LOG_INVALID_ARGUMENT` (negative offset, metadata over
    *   4096 bytes), `LOG_UNKNOWN_TOPIC`/`LOG_UNKNOWN_PARTITION`.
    */
   commitOffsets(request: OffsetCommitRequest): Promise<void>

@@ -95,6 +95,10 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     await this.store.drain()
   }
 
+  /**
+   * {@inheritDoc GroupCoordinatorApi.joinGroup}
+   * Also `LOG_ABORTED` when `signal` aborts, `LOG_INVALID_ARGUMENT` for a non-positive rebalance timeout.
+   */
   // async so that validation errors reject rather than throw, as the interface promises.
   async joinGroup(request: JoinGroupRequest): Promise<JoinGroupResult> {
     this.checkGroupId(request.groupId)
@@ -122,20 +126,24 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     return answer
   }
 
+  /** {@inheritDoc GroupCoordinatorApi.syncGroup} */
   async syncGroup(request: SyncGroupRequest): Promise<SyncGroupResult> {
     return this.membership.sync(this.activeGroup(request.groupId, request.memberId), request)
   }
 
+  /** {@inheritDoc GroupCoordinatorApi.heartbeat} */
   heartbeat(request: MemberIdentity): void {
     this.membership.heartbeat(this.activeGroup(request.groupId, request.memberId), request)
   }
 
+  /** {@inheritDoc GroupCoordinatorApi.leaveGroup} */
   async leaveGroup(request: LeaveGroupRequest): Promise<void> {
     this.checkGroupId(request.groupId)
     const group = this.groups.get(request.groupId)
     if (group !== undefined && !group.is('Dead')) this.membership.leave(group, request.members)
   }
 
+  /** {@inheritDoc GroupCoordinatorApi.commitOffsets} */
   async commitOffsets(request: OffsetCommitRequest): Promise<void> {
     this.checkGroupId(request.groupId)
     this.validateCommitter(request)
@@ -156,11 +164,13 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     await this.store.commit(request.groupId, request.offsets)
   }
 
+  /** {@inheritDoc GroupCoordinatorApi.fetchOffsets} */
   fetchOffsets(groupId: string, partitions?: readonly TopicPartition[]): StoredOffset[] {
     this.checkGroupId(groupId)
     return this.store.fetch(groupId, partitions)
   }
 
+  /** {@inheritDoc GroupCoordinatorApi.listGroups} */
   listGroups(): GroupSummary[] {
     this.ensureOpen()
     this.store.checkAllReadable()
@@ -172,6 +182,7 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     return [...out.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0))
   }
 
+  /** {@inheritDoc GroupCoordinatorApi.describeGroup} */
   describeGroup(groupId: string): GroupSnapshot {
     this.checkGroupId(groupId)
     const g = this.groups.get(groupId)
@@ -197,6 +208,7 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     }
   }
 
+  /** {@inheritDoc GroupCoordinatorApi.deleteGroups} */
   async deleteGroups(groupIds: readonly string[]): Promise<void> {
     this.ensureOpen()
     const ids = [...new Set(groupIds)]
