@@ -3,14 +3,18 @@
  * `node:util` `parseArgs`, value parsers, the data directory and the one-line error report.
  *
  * Exit codes: 0 success, 1 runtime error (a `LOG_…`/`CONFIG_…` error from the log, an I/O error),
- * 2 usage error (`CLI_USAGE`: unknown command or flag, missing or malformed argument).
+ * 2 usage error (`CLI_USAGE`: unknown command or flag, missing or malformed argument). Errors are
+ * one line on stderr, `millrace: <CODE>: <message>`; usage errors end with a hint to `--help`.
  */
 import { createInterface } from 'node:readline'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { Broker, MillraceError, isMillraceError } from '../log/index.js'
+import { Broker, MillraceError, isMillraceError, type Admin } from '../log/index.js'
 
+/** The command did what was asked. */
 export const EXIT_OK = 0
+/** A runtime error: a `MillraceError` from the log, or an I/O error. */
 export const EXIT_RUNTIME_ERROR = 1
+/** A malformed command line (`CLI_USAGE`). */
 export const EXIT_USAGE = 2
 
 /** Data directory when neither `--data-dir` nor `MILLRACE_DATA_DIR` is given. */
@@ -67,12 +71,12 @@ function writeStream(stream: NodeJS.WriteStream, text: string): void | Promise<v
   return new Promise((resolve) => stream.once('drain', resolve))
 }
 
+type FlagOptions = NonNullable<ParseArgsConfig['options']>
+
 /**
  * `parseArgs` in strict mode, with `--help` added to every command and its `TypeError`s
  * (unknown flag, missing value) turned into `CLI_USAGE`.
  */
-type FlagOptions = NonNullable<ParseArgsConfig['options']>
-
 export function parseFlags<const O extends FlagOptions>(args: string[], options: O) {
   const config = {
     args,
@@ -83,12 +87,13 @@ export function parseFlags<const O extends FlagOptions>(args: string[], options:
   try {
     return parseArgs(config)
   } catch (err) {
-    if (err instanceof TypeError) throw usageError(firstLine(err.message))
+    // parseArgs puts its advice on later lines ("use '--flag=-XYZ'"); keep it, on one line.
+    if (err instanceof TypeError) throw usageError(err.message.replace(/\s*\n\s*/g, ' '))
     throw err
   }
 }
 
-/** A non-negative (or, with `min: 1`, positive) safe integer given in decimal. */
+/** A non-negative (or, with `min: 1`, positive) safe integer given in decimal. @throws `CLI_USAGE`. */
 export function parseInteger(flag: string, text: string | undefined, min = 0): number | undefined {
   if (text === undefined) return undefined
   const value = /^[0-9]+$/.test(text) ? Number(text) : NaN
@@ -115,6 +120,20 @@ export function expectPositionals(positionals: string[], names: readonly string[
   return positionals
 }
 
+/**
+ * An ISO-8601 time (a date first; without a zone it is local time, as `Date.parse` reads it) as
+ * epoch milliseconds. @throws `CLI_USAGE`.
+ */
+export function parseIsoTime(flag: string, text: string): number {
+  // The date-first check keeps out the many non-ISO spellings Date.parse would also accept.
+  const timestampMs = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : NaN
+  if (Number.isNaN(timestampMs) || timestampMs < 0) {
+    throw usageError(`${flag} expects an ISO-8601 time such as 2026-01-31T12:00:00Z, got '${text}'`, { flag })
+  }
+  return timestampMs
+}
+
+/** The data directory: `--data-dir`, else `$MILLRACE_DATA_DIR`, else {@link DEFAULT_DATA_DIR}. */
 export function dataDirOf(flag: string | undefined, io: CliIo): string {
   // An empty variable counts as unset, as in most shells' ${VAR:-default}.
   return flag ?? (io.env.MILLRACE_DATA_DIR || DEFAULT_DATA_DIR)
@@ -141,13 +160,29 @@ export async function withBroker<T>(io: CliIo, dataDir: string, use: (broker: Br
   return result
 }
 
-/** Prints `error: <CODE>: <message>` (one line, no stack) and returns the exit code. */
-export async function reportError(err: unknown, io: Pick<CliIo, 'stderr'>): Promise<number> {
+/** {@link withBroker} with the broker's admin client, which is closed before the broker. */
+export function withAdmin<T>(io: CliIo, dataDir: string, use: (admin: Admin, broker: Broker) => Promise<T>): Promise<T> {
+  return withBroker(io, dataDir, async (broker) => {
+    const admin = broker.admin()
+    try {
+      return await use(admin, broker)
+    } finally {
+      await admin.close()
+    }
+  })
+}
+
+/**
+ * Prints `millrace: <CODE>: <message>` (one line, no stack) and returns the exit code. A usage
+ * error that does not already point to `--help` gets `(run '<helpCommand> --help')` appended.
+ */
+export async function reportError(err: unknown, io: Pick<CliIo, 'stderr'>, helpCommand = 'millrace'): Promise<number> {
   const code = errorCode(err)
   const message = firstLine(err instanceof Error ? err.message : String(err))
   // Node system errors repeat their code at the start of the message ("ENOENT: no such file…").
-  const text = message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message
-  await io.stderr(`error: ${code}: ${text}\n`)
+  let text = message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message
+  if (code === 'CLI_USAGE' && !text.includes('--help')) text += ` (run '${helpCommand} --help')`
+  await io.stderr(`millrace: ${code}: ${text}\n`)
   return code === 'CLI_USAGE' ? EXIT_USAGE : EXIT_RUNTIME_ERROR
 }
 

@@ -5,12 +5,14 @@
  *   %K key bytes (−1 for null)   %V value bytes (−1 for null)   %h headers as k=v,k=v   %H header count
  *   %% a percent sign   \n newline   \t tab   \\ a backslash
  *
- * Keys, values and header values print as UTF-8 text; null prints as nothing. The template is
- * compiled once into parts so a record costs one pass over them.
+ * Keys, values and header values print as UTF-8 text; null prints as nothing, or as the
+ * `nullText` option (`consume --null`). The template is compiled once into parts so a record
+ * costs one pass over them.
  */
-import type { LogRecord } from '../log/index.js'
+import type { RecordHeader } from '../log/index.js'
 import { usageError } from './args.js'
 
+/** kcat's default: the value and a newline. */
 export const DEFAULT_FORMAT = '%v\\n'
 
 type Field = 't' | 'p' | 'o' | 'T' | 'k' | 'v' | 'K' | 'V' | 'h' | 'H'
@@ -19,12 +21,31 @@ const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', '
 
 type Part = { literal: string } | { field: Field }
 
-export type RecordFormatter = (topic: string, partition: number, record: LogRecord) => string
+/** What a format prints: the fields of a consumed record. */
+export interface FormattableRecord {
+  readonly topic: string
+  readonly partition: number
+  readonly offset: number
+  readonly timestampMs: number
+  readonly key: Uint8Array | null
+  readonly value: Uint8Array | null
+  readonly headers: readonly RecordHeader[]
+}
+
+/** A compiled template: one record in, its text out. */
+export type RecordFormatter = (record: FormattableRecord) => string
+
+/** Options of {@link compileFormat}. */
+export interface FormatOptions {
+  /** Printed for a null key, value or header value by `%k`, `%v`, `%h`. Default `''`. */
+  readonly nullText?: string
+}
 
 const utf8 = new TextDecoder()
 
 /** @throws `CLI_USAGE` on an unknown `%` directive or `\` escape, or a dangling one at the end. */
-export function compileFormat(template: string): RecordFormatter {
+export function compileFormat(template: string, options: FormatOptions = {}): RecordFormatter {
+  const nullText = options.nullText ?? ''
   const parts: Part[] = []
   let literal = ''
   for (let i = 0; i < template.length; i++) {
@@ -50,38 +71,38 @@ export function compileFormat(template: string): RecordFormatter {
     }
   }
   if (literal) parts.push({ literal })
-  return (topic, partition, record) => {
+  return (record) => {
     let out = ''
-    for (const part of parts) out += 'literal' in part ? part.literal : fieldText(part.field, topic, partition, record)
+    for (const part of parts) out += 'literal' in part ? part.literal : fieldText(part.field, record, nullText)
     return out
   }
 }
 
-function fieldText(field: Field, topic: string, partition: number, record: LogRecord): string {
+function fieldText(field: Field, record: FormattableRecord, nullText: string): string {
   switch (field) {
     case 't':
-      return topic
+      return record.topic
     case 'p':
-      return String(partition)
+      return String(record.partition)
     case 'o':
       return String(record.offset)
     case 'T':
       return String(record.timestampMs)
     case 'k':
-      return text(record.key)
+      return text(record.key, nullText)
     case 'v':
-      return text(record.value)
+      return text(record.value, nullText)
     case 'K':
-      return String(record.keySize)
+      return String(record.key?.length ?? -1)
     case 'V':
-      return String(record.valueSize)
+      return String(record.value?.length ?? -1)
     case 'h':
-      return record.headers.map((h) => `${h.key}=${text(h.value)}`).join(',')
+      return record.headers.map((h) => `${h.key}=${text(h.value, nullText)}`).join(',')
     case 'H':
       return String(record.headers.length)
   }
 }
 
-function text(bytes: Uint8Array | null): string {
-  return bytes === null ? '' : utf8.decode(bytes)
+function text(bytes: Uint8Array | null, nullText: string): string {
+  return bytes === null ? nullText : utf8.decode(bytes)
 }

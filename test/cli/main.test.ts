@@ -48,6 +48,7 @@ describe('millrace CLI', () => {
     broker.append({ topic: 'one', partition: 1 }, batchOf(4, 'x'))
     await broker.close()
     const { code, stdout } = await runMain(['topics', 'describe', '--data-dir', dataDir])
+    expect(stdout).not.toContain('__consumer_offsets')
     const lines = stdout.split('\n')
     expect(code).toBe(0)
     expect(lines[0]).toMatch(/^Topic: one\tTopicId: \S{22}\tPartitionCount: 2$/)
@@ -75,6 +76,8 @@ describe('millrace CLI', () => {
       ['produce', '--help'],
       ['consume', '--help'],
       ['dump-log', '--help'],
+      ['groups', '--help'],
+      ...['list', 'describe', 'reset-offsets'].map((c) => ['groups', c, '--help']),
     ]
     for (const args of commands) {
       const { code, stdout, stderr } = await runMain(args)
@@ -97,6 +100,10 @@ describe('millrace CLI', () => {
     [['topics', 'list', '--verbose'], 'CLI_USAGE'],
     [['topics', 'list', 'extra'], 'CLI_USAGE'],
     [['topics', 'alter-config', 'x'], 'CLI_USAGE'],
+    [['topics', 'alter-config', 'x', '--set', 'a=1', '--delete', 'a'], 'CLI_USAGE'],
+    [['consume', 't', '--group', ''], 'CLI_USAGE'],
+    [['consume', 't', '--from', '-1'], 'CLI_USAGE'],
+    [['produce', 't', '--compression', 'brotli'], 'CLI_USAGE'],
     [['consume', 't', '--count', 'ten'], 'CLI_USAGE'],
     [['consume', 't', '--from', 'yesterday'], 'CLI_USAGE'],
     [['consume', 't', '--format', '%q'], 'CLI_USAGE'],
@@ -106,7 +113,7 @@ describe('millrace CLI', () => {
     const result = await runMain([...args, '--data-dir', join(tempDir(), 'data')])
     expect(result.code).toBe(2)
     expect(result.stdout).toBe('')
-    expect(result.stderr).toMatch(new RegExp(`^error: ${code}: [^\\n]+\\n$`))
+    expect(result.stderr).toMatch(new RegExp(`^millrace: ${code}: [^\\n]+\\n$`))
   })
 
   it.each([
@@ -115,18 +122,37 @@ describe('millrace CLI', () => {
     [['topics', 'create', 'x', '--config', 'retention.ms=soon'], 'CONFIG_INVALID'],
     [['topics', 'describe', 'missing'], 'LOG_UNKNOWN_TOPIC'],
     [['topics', 'delete', 'missing'], 'LOG_UNKNOWN_TOPIC'],
-    [['topics', 'alter-config', 'missing', '--config', 'retention.ms=1'], 'LOG_UNKNOWN_TOPIC'],
+    [['topics', 'alter-config', 'missing', '--set', 'retention.ms=1'], 'LOG_UNKNOWN_TOPIC'],
+    [['consume', 'missing', '--group', 'g'], 'LOG_UNKNOWN_TOPIC'],
     [['produce', 'missing'], 'LOG_UNKNOWN_TOPIC'],
     [['consume', 'missing'], 'LOG_UNKNOWN_TOPIC'],
   ])('exits with 1 and one error line for %j', async (args, code) => {
     const result = await runMain([...args, '--data-dir', join(tempDir(), 'data')])
     expect(result.code).toBe(1)
-    expect(result.stderr).toMatch(new RegExp(`^error: ${code}: [^\\n]+\\n$`))
+    expect(result.stderr).toMatch(new RegExp(`^millrace: ${code}: [^\\n]+\\n$`))
+  })
+
+  it('ends usage errors with a hint to the most specific --help', async () => {
+    const { stderr } = await runMain(['topics', 'create', 'x', '--partitions', 'two'])
+    expect(stderr).toBe("millrace: CLI_USAGE: --partitions must be an integer ≥ 1, got 'two' (run 'millrace topics create --help')\n")
+  })
+
+  it('lists internal topics only with --internal', async () => {
+    const broker = await Broker.open({ dataDir: join(tempDir(), 'data') })
+    try {
+      broker.createTopic({ topic: 'visible', partitions: 1 })
+      // A group commit brings __consumer_offsets into being.
+      await broker.admin().alterGroupOffsets('g', [{ topic: 'visible', partition: 0, offset: 0 }])
+      expect((await runMain(['topics', 'list'], { broker })).stdout).toBe('visible\n')
+      expect((await runMain(['topics', 'list', '--internal'], { broker })).stdout).toBe('__consumer_offsets\nvisible\n')
+    } finally {
+      await broker.close()
+    }
   })
 
   it('reports a missing segment file with its system error code', async () => {
     const result = await runMain(['dump-log', join(tempDir(), 'none.log')])
     expect(result.code).toBe(1)
-    expect(result.stderr).toMatch(/^error: ENOENT: no such file[^\n]+\n$/)
+    expect(result.stderr).toMatch(/^millrace: ENOENT: no such file[^\n]+\n$/)
   })
 })

@@ -1,120 +1,165 @@
 /**
  * `millrace produce <topic>`: one record per line of standard input, after
- * `kafka-console-producer`/`kcat -P`.
+ * `kafka-console-producer`/`kcat -P`, sent through the public `Producer` client.
  *
- * Partitioning: `--partition N` sends everything to N. Otherwise keyed records go to the
- * partition a Java client would choose (murmur2 of the key bytes), and null-key records to one
- * partition per batch in turn (sticky partitioning).
+ * Input is streamed: each line is sent as it arrives (a last line without a newline counts), with
+ * at most {@link MAX_IN_FLIGHT_RECORDS} unacknowledged sends, so a large or endless input never
+ * piles up in memory. Placement is the producer's default partitioner — murmur2 of the key, as a
+ * Java client, and sticky partitions for null keys (KIP-794) — unless `--partition` is given.
+ * The summary goes to stderr so that stdout stays free for pipelines.
  */
-import { RecordBatchBuilder, murmur2, systemClock, toPositive, type Broker, type RecordHeader } from '../../log/index.js'
-import { EXIT_OK, dataDirOf, expectPositionals, parseFlags, parseInteger, parsePairs, withBroker, type CliIo } from '../args.js'
+import type { CompressionType, Producer, RecordHeader } from '../../log/index.js'
+import {
+  EXIT_OK,
+  dataDirOf,
+  expectPositionals,
+  parseFlags,
+  parseInteger,
+  parsePairs,
+  usageError,
+  withAdmin,
+  type CliIo,
+} from '../args.js'
+import { DATA_DIR_HELP } from './topics.js'
 
-/** Lines per batch: small enough to keep a batch well under `max.message.bytes` for text lines. */
-export const MAX_BATCH_RECORDS = 500
-/** Soft byte limit of a batch (the default `max.message.bytes` is 1 MiB). */
-const MAX_BATCH_BYTES = 512 * 1024
+/**
+ * Sends awaiting acknowledgement before reading more input: enough to fill several batches per
+ * partition (the producer batches by `lingerMs`), small enough to bound memory for long lines.
+ */
+export const MAX_IN_FLIGHT_RECORDS = 10_000
 
-export const PRODUCE_HELP = `usage: millrace produce <topic> [--key-separator <sep>] [--header k=v …] [--partition N] [--data-dir <dir>]
+const COMPRESSIONS: readonly CompressionType[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 
-Appends one record per line of standard input and prints 'produced N records to <topic>'.
+/** Help of `millrace produce`. */
+export const PRODUCE_HELP = `usage: millrace produce <topic> [--key-separator <sep>] [--header k=v …] [--partition N] [--compression <codec>] [--data-dir <dir>]
+
+Sends one record per line of standard input (streamed; a last line without a newline counts),
+flushes, and prints 'produced N records to <topic> (partitions: …)' on stderr. Ctrl-C (SIGINT)
+or SIGTERM stops reading; what was read is still sent.
 
   --key-separator <sep>   text before the first <sep> is the key, the rest the value
                           (a line without <sep> has a null key)
   --header k=v            a header added to every record (repeatable)
-  --partition N           the partition to write (default: by key hash, like Kafka's Java client;
-                          null keys: one partition per batch, in turn)
-  --data-dir <dir>        data directory (default $MILLRACE_DATA_DIR or ./millrace-data)
+  --partition N           the partition to write (default: murmur2 of the key, like Kafka's Java
+                          client; null keys stick to one partition per batch)
+  --compression <codec>   none (default), gzip, snappy, lz4 or zstd
+${DATA_DIR_HELP}
 `
 
 const utf8 = new TextEncoder()
 
+/** Runs `millrace produce …`; resolves with the exit code. @throws `CLI_USAGE` and the producer's errors. */
 export async function produce(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     'data-dir': { type: 'string' },
     'key-separator': { type: 'string' },
     header: { type: 'string', multiple: true },
     partition: { type: 'string' },
+    compression: { type: 'string' },
   })
   if (values.help) {
     await io.stdout(PRODUCE_HELP)
     return EXIT_OK
   }
   const [topic] = expectPositionals(positionals, ['topic']) as [string]
-  const fixedPartition = parseInteger('--partition', values.partition)
+  const partition = parseInteger('--partition', values.partition)
+  const compression = parseCompression(values.compression)
   const headers: RecordHeader[] = parsePairs('--header', values.header).map(([key, value]) => ({
     key,
     value: utf8.encode(value),
   }))
-  const separator = values['key-separator']
-  const count = await withBroker(io, dataDirOf(values['data-dir'], io), async (broker) => {
-    const partitions = broker.describeTopic(topic).partitions.length
-    // Checked before reading input so a wrong partition fails fast (LOG_UNKNOWN_PARTITION).
-    if (fixedPartition !== undefined) broker.offsets({ topic, partition: fixedPartition })
-    const writer = new BatchWriter(broker, topic, partitions, fixedPartition)
-    for await (const line of io.stdin) {
-      const sep = separator === undefined || separator === '' ? -1 : line.indexOf(separator)
-      const key = sep < 0 ? null : utf8.encode(line.slice(0, sep))
-      const value = utf8.encode(sep < 0 ? line : line.slice(sep + (separator as string).length))
-      await writer.add(key, value, headers)
+  const separator = values['key-separator'] || undefined
+  const { count, partitions } = await withAdmin(io, dataDirOf(values['data-dir'], io), async (admin, broker) => {
+    // Checked before reading input so a wrong topic or partition fails fast, not after stdin.
+    const [info] = await admin.describeTopics([topic])
+    if (partition !== undefined && partition >= (info?.partitions.length ?? 0)) {
+      await admin.listOffsets([{ topic, partition, spec: 'latest' }]) // raises LOG_UNKNOWN_PARTITION
     }
-    await writer.finish()
-    return writer.count
+    const producer = broker.producer({ compression })
+    try {
+      return await sendLines(producer, io, (line) => {
+        const at = separator === undefined ? -1 : line.indexOf(separator)
+        return {
+          topic,
+          partition,
+          key: at < 0 ? null : utf8.encode(line.slice(0, at)),
+          value: utf8.encode(at < 0 ? line : line.slice(at + (separator?.length ?? 0))),
+          headers,
+        }
+      })
+    } finally {
+      await producer.close()
+    }
   })
-  await io.stdout(`produced ${count} records to ${topic}\n`)
+  const used = [...partitions].sort((a, b) => a - b).join(',')
+  await io.stderr(`produced ${count} records to ${topic}${count > 0 ? ` (partitions: ${used})` : ''}\n`)
   return EXIT_OK
 }
 
-/**
- * One open batch per partition; a full batch is appended durably. Keyed records go where a Java
- * client would put them (`toPositive(murmur2(key)) % partitions`); null-key records stick to one
- * partition until its batch is full, then move to the next (sticky partitioning, KIP-480).
- */
-class BatchWriter {
-  count = 0
-  private readonly builders = new Map<number, RecordBatchBuilder>()
-  private sticky = 0
-
-  constructor(
-    private readonly broker: Broker,
-    private readonly topic: string,
-    private readonly partitions: number,
-    private readonly fixedPartition: number | undefined,
-  ) {}
-
-  async add(key: Uint8Array | null, value: Uint8Array, headers: readonly RecordHeader[]): Promise<void> {
-    let partition =
-      this.fixedPartition ?? (key === null ? this.sticky : toPositive(murmur2(key)) % this.partitions)
-    let builder = this.builders.get(partition)
-    if (
-      builder !== undefined &&
-      (builder.recordCount >= MAX_BATCH_RECORDS || !builder.hasRoomFor(key?.length ?? 0, value.length, headers))
-    ) {
-      await this.flush(partition)
-      // A null-key record follows the sticky partition, which a full batch just moved on.
-      if (this.fixedPartition === undefined && key === null) partition = this.sticky
-      builder = this.builders.get(partition)
-    }
-    if (builder === undefined) {
-      builder = newBuilder()
-      this.builders.set(partition, builder)
-    }
-    builder.append({ key, value, headers }, systemClock.nowMs())
-    this.count++
-  }
-
-  async finish(): Promise<void> {
-    for (const partition of [...this.builders.keys()]) await this.flush(partition)
-  }
-
-  private async flush(partition: number): Promise<void> {
-    const builder = this.builders.get(partition)
-    if (builder === undefined || builder.recordCount === 0) return
-    this.builders.delete(partition)
-    await this.broker.appendDurable({ topic: this.topic, partition }, builder.build(), { trusted: true })
-    if (partition === this.sticky) this.sticky = (this.sticky + 1) % this.partitions
-  }
+function parseCompression(text: string | undefined): CompressionType {
+  if (text === undefined) return 'none'
+  const found = COMPRESSIONS.find((c) => c === text)
+  if (found === undefined) throw usageError(`--compression must be one of ${COMPRESSIONS.join(', ')}, got '${text}'`)
+  return found
 }
 
-function newBuilder(): RecordBatchBuilder {
-  return new RecordBatchBuilder({ maxBatchBytes: MAX_BATCH_BYTES })
+type ToRecord = (line: string) => Parameters<Producer['send']>[0]
+
+/**
+ * Sends a record per input line until the input ends or `io.signal` aborts, then flushes.
+ * Resolves with the number acknowledged and the partitions written; rejects with the first
+ * failed send (later lines are not read after a failure).
+ */
+async function sendLines(producer: Producer, io: CliIo, toRecord: ToRecord): Promise<{ count: number; partitions: Set<number> }> {
+  const partitions = new Set<number>()
+  let count = 0
+  let inFlight = 0
+  let failure: { error: unknown } | undefined
+  let wakeReader: (() => void) | undefined
+  const settled = (): void => {
+    inFlight--
+    wakeReader?.()
+  }
+  for await (const line of linesUntilAborted(io.stdin, io.signal)) {
+    if (failure !== undefined) break
+    inFlight++
+    producer.send(toRecord(line)).then(
+      (meta) => {
+        count++
+        partitions.add(meta.partition)
+        settled()
+      },
+      (error: unknown) => {
+        failure ??= { error }
+        settled()
+      },
+    )
+    while (inFlight >= MAX_IN_FLIGHT_RECORDS && failure === undefined) {
+      await new Promise<void>((resolve) => (wakeReader = resolve))
+    }
+  }
+  await producer.flush()
+  // flush() settles every send's batch, but their callbacks run in later microtasks.
+  while (inFlight > 0) await new Promise<void>((resolve) => (wakeReader = resolve))
+  if (failure !== undefined) throw failure.error
+  return { count, partitions }
+}
+
+/** `lines` until they end or `signal` aborts; a pending read is abandoned on abort. */
+async function* linesUntilAborted(lines: AsyncIterable<string>, signal: AbortSignal | undefined): AsyncGenerator<string> {
+  const iterator = lines[Symbol.asyncIterator]()
+  const aborted = new Promise<IteratorResult<string>>((resolve) => {
+    if (signal?.aborted) resolve({ done: true, value: undefined })
+    signal?.addEventListener('abort', () => resolve({ done: true, value: undefined }), { once: true })
+  })
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), aborted])
+      if (next.done === true) return
+      yield next.value
+    }
+  } finally {
+    // Closes readline, which releases stdin so the process can exit.
+    await iterator.return?.()
+  }
 }

@@ -1,8 +1,8 @@
 /**
  * `millrace topics create|list|describe|delete|alter-config` on a data directory, after
- * `kafka-topics`/`kafka-configs` and `rpk topic` (Kafka's dotted config names).
+ * `kafka-topics`/`kafka-configs` and `rpk topic` (Kafka's dotted config names). Everything goes
+ * through the public `Admin` client, so the same code would administer a Kafka cluster.
  */
-import type { Broker } from '../../log/index.js'
 import {
   EXIT_OK,
   dataDirOf,
@@ -11,20 +11,21 @@ import {
   parseInteger,
   parsePairs,
   usageError,
-  withBroker,
+  withAdmin,
   type CliIo,
 } from '../args.js'
 
-const DATA_DIR_HELP = '  --data-dir <dir>    data directory (default $MILLRACE_DATA_DIR or ./millrace-data)'
+/** The `--data-dir` line every command's help shares. */
+export const DATA_DIR_HELP = '  --data-dir <dir>    data directory (default $MILLRACE_DATA_DIR or ./millrace-data)'
 
+/** Help of `millrace topics`. */
 export const TOPICS_HELP = `usage: millrace topics <command> [--data-dir <dir>]
 
   create <name> [--partitions N] [--config k=v …]    create a topic (default 1 partition)
-  list                                              topic names, one a line
+  list [--internal]                                 topic names, one a line
   describe [name]                                   partitions, offsets and config overrides
   delete <name>                                     delete a topic and its data
-  alter-config <name> [--config k=v …] [--delete-config k …]
-                                                    set or remove topic config overrides
+  alter-config <name> [--set k=v …] [--delete k …]  set or remove topic config overrides
 
 ${DATA_DIR_HELP}
 Run 'millrace topics <command> --help' for a command's flags.
@@ -37,14 +38,15 @@ const HELP: Readonly<Record<string, string>> = {
   --config k=v        a topic config override with its Kafka name, e.g. cleanup.policy=compact (repeatable)
 ${DATA_DIR_HELP}
 `,
-  list: `usage: millrace topics list [--data-dir <dir>]
+  list: `usage: millrace topics list [--internal] [--data-dir <dir>]
 
+  --internal          also list internal topics (__consumer_offsets)
 ${DATA_DIR_HELP}
 `,
   describe: `usage: millrace topics describe [name] [--data-dir <dir>]
 
-Every topic, or the one named: topic id, per-partition log start/end offsets, size and
-segments, and config overrides.
+Every topic (internal ones only when named), or the one named: topic id, per-partition log
+start and end offsets, and config overrides (configs that differ from Kafka's defaults).
 
 ${DATA_DIR_HELP}
 `,
@@ -52,18 +54,19 @@ ${DATA_DIR_HELP}
 
 ${DATA_DIR_HELP}
 `,
-  'alter-config': `usage: millrace topics alter-config <name> [--config k=v …] [--delete-config k …] [--data-dir <dir>]
+  'alter-config': `usage: millrace topics alter-config <name> [--set k=v …] [--delete k …] [--data-dir <dir>]
 
 All changes are validated together before any is applied.
 
-  --config k=v        set an override (repeatable)
-  --delete-config k   remove an override, back to the default (repeatable)
+  --set k=v           set an override (repeatable)
+  --delete k          remove an override, back to the default (repeatable)
 ${DATA_DIR_HELP}
 `,
 }
 
 const DATA_DIR_FLAG = { 'data-dir': { type: 'string' } } as const
 
+/** Runs `millrace topics <command> …`; resolves with the exit code. @throws `CLI_USAGE` and the admin's errors. */
 export async function topics(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args
   switch (sub) {
@@ -99,18 +102,17 @@ async function create(args: string[], io: CliIo): Promise<number> {
   const [topic] = expectPositionals(positionals, ['name']) as [string]
   const partitions = parseInteger('--partitions', values.partitions, 1) ?? 1
   const configs = Object.fromEntries(parsePairs('--config', values.config))
-  const created = await withBroker(io, dataDirOf(values['data-dir'], io), (broker) =>
-    broker.createTopic({ topic, partitions, configs }),
-  )
-  await io.stdout(`created topic ${topic} with ${created.partitions.length} partition(s)\n`)
+  await withAdmin(io, dataDirOf(values['data-dir'], io), (admin) => admin.createTopics([{ topic, partitions, configs }]))
+  await io.stdout(`created topic ${topic} with ${partitions} partition(s)\n`)
   return EXIT_OK
 }
 
 async function list(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlags(args, DATA_DIR_FLAG)
+  const { values, positionals } = parseFlags(args, { ...DATA_DIR_FLAG, internal: { type: 'boolean' } })
   if (values.help) return help('list', io)
   expectPositionals(positionals, [])
-  const names = await withBroker(io, dataDirOf(values['data-dir'], io), (broker) => broker.listTopics())
+  const includeInternal = values.internal ?? false
+  const names = await withAdmin(io, dataDirOf(values['data-dir'], io), (admin) => admin.listTopics({ includeInternal }))
   if (names.length > 0) await io.stdout(names.join('\n') + '\n')
   return EXIT_OK
 }
@@ -119,32 +121,31 @@ async function describe(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseFlags(args, DATA_DIR_FLAG)
   if (values.help) return help('describe', io)
   const [name] = expectPositionals(positionals, ['name'], 1)
-  const lines = await withBroker(io, dataDirOf(values['data-dir'], io), (broker) =>
-    (name === undefined ? broker.listTopics() : [name]).flatMap((topic) => describeLines(broker, topic)),
-  )
+  const lines = await withAdmin(io, dataDirOf(values['data-dir'], io), async (admin) => {
+    const names = name === undefined ? await admin.listTopics() : [name]
+    const [infos, configs] = await Promise.all([admin.describeTopics(names), admin.describeConfigs(names)])
+    return infos.flatMap((info, i) => {
+      const out = [`Topic: ${info.topic}\tTopicId: ${info.topicId}\tPartitionCount: ${info.partitions.length}`]
+      for (const p of info.partitions) {
+        out.push(
+          `\tPartition: ${p.partition}\tLogStartOffset: ${p.logStartOffset}\tLogEndOffset: ${p.logEndOffset}` +
+            (p.error ? `\tError: ${p.error.code}` : ''),
+        )
+      }
+      const overrides = (configs[i]?.entries ?? []).filter((c) => !c.isDefault)
+      if (overrides.length > 0) out.push(`\tConfigs: ${overrides.map((c) => `${c.name}=${c.value}`).join(',')}`)
+      return out
+    })
+  })
   if (lines.length > 0) await io.stdout(lines.join('\n') + '\n')
   return EXIT_OK
-}
-
-function describeLines(broker: Broker, topic: string): string[] {
-  const d = broker.describeTopic(topic)
-  const lines = [`Topic: ${topic}\tTopicId: ${d.topicId}\tPartitionCount: ${d.partitions.length}`]
-  for (const p of d.partitions) {
-    lines.push(
-      `\tPartition: ${p.partition}\tLogStartOffset: ${p.logStartOffset}\tLogEndOffset: ${p.logEndOffset}` +
-        `\tSize: ${p.sizeBytes}\tSegments: ${p.segments}${p.error ? `\tError: ${p.error.code}` : ''}`,
-    )
-  }
-  const overrides = d.configs.filter((c) => !c.isDefault)
-  if (overrides.length > 0) lines.push(`\tConfigs: ${overrides.map((c) => `${c.name}=${c.value}`).join(',')}`)
-  return lines
 }
 
 async function remove(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseFlags(args, DATA_DIR_FLAG)
   if (values.help) return help('delete', io)
   const [topic] = expectPositionals(positionals, ['name']) as [string]
-  await withBroker(io, dataDirOf(values['data-dir'], io), (broker) => broker.deleteTopic(topic))
+  await withAdmin(io, dataDirOf(values['data-dir'], io), (admin) => admin.deleteTopics([topic]))
   await io.stdout(`deleted topic ${topic}\n`)
   return EXIT_OK
 }
@@ -152,18 +153,18 @@ async function remove(args: string[], io: CliIo): Promise<number> {
 async function alterConfig(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     ...DATA_DIR_FLAG,
-    config: { type: 'string', multiple: true },
-    'delete-config': { type: 'string', multiple: true },
+    set: { type: 'string', multiple: true },
+    delete: { type: 'string', multiple: true },
   })
   if (values.help) return help('alter-config', io)
   const [topic] = expectPositionals(positionals, ['name']) as [string]
-  const changes: Record<string, string | null> = Object.fromEntries(parsePairs('--config', values.config))
-  for (const key of values['delete-config'] ?? []) {
-    if (key in changes) throw usageError(`config ${key} is both set and deleted`, { config: key })
-    changes[key] = null
+  const configs: Record<string, string | null> = Object.fromEntries(parsePairs('--set', values.set))
+  for (const key of values.delete ?? []) {
+    if (Object.hasOwn(configs, key)) throw usageError(`config ${key} is both set and deleted`, { config: key })
+    configs[key] = null
   }
-  if (Object.keys(changes).length === 0) throw usageError('alter-config needs --config k=v or --delete-config k')
-  await withBroker(io, dataDirOf(values['data-dir'], io), (broker) => broker.alterTopicConfigs(topic, changes))
+  if (Object.keys(configs).length === 0) throw usageError('alter-config needs --set k=v or --delete k')
+  await withAdmin(io, dataDirOf(values['data-dir'], io), (admin) => admin.alterConfigs([{ topic, configs }]))
   await io.stdout(`altered config of topic ${topic}\n`)
   return EXIT_OK
 }

@@ -9,6 +9,7 @@
  * application seeks it. A position that falls out of the log (retention, `deleteRecords`) is
  * reset by the same policy on the next poll.
  */
+import type { ClockTimer } from '../../clock.js'
 import { isMillraceError, logError } from '../../errors.js'
 import type { GroupCoordinatorApi, StoredOffset } from '../../group/coordinator-api.js'
 import { topicPartitionKey, type TopicPartition } from '../../topic-partition.js'
@@ -32,6 +33,9 @@ import { resolveConsumerConfig, type ConsumerConfig, type ConsumerConfigInput } 
 import { ConsumerGroupMember } from './consumer-group-member.js'
 import type { ConsumerLog } from './consumer-log.js'
 import { Fetcher, OffsetOutOfRangeError, type FetchSource } from './fetcher.js'
+
+/** Node's largest timer delay (2^31 − 1 ms, about 24.8 days); longer ones fire at once. */
+const MAX_TIMER_DELAY_MS = 0x7fff_ffff
 
 /** Kafka commit failures that mean "you are not the owner any more". */
 const FENCED_CODES = new Set(['LOG_ILLEGAL_GENERATION', 'LOG_UNKNOWN_MEMBER_ID', 'LOG_FENCED_INSTANCE_ID'])
@@ -196,7 +200,8 @@ export class EmbeddedConsumer implements Consumer {
     const deadline = new AbortController()
     const onAbort = (): void => deadline.abort()
     signal?.addEventListener('abort', onAbort, { once: true })
-    const timer = Number.isFinite(timeoutMs) && timeoutMs > 0 ? this.log.clock.setTimeout(onAbort, timeoutMs) : undefined
+    const timer =
+      Number.isFinite(timeoutMs) && timeoutMs > 0 ? this.log.clock.setTimeout(onAbort, timeoutMs) : this.keepAlive()
     if (timeoutMs === 0 || signal?.aborted === true) deadline.abort()
     this.deadlines.add(deadline)
     try {
@@ -229,6 +234,20 @@ export class EmbeddedConsumer implements Consumer {
       timer?.cancel()
       signal?.removeEventListener('abort', onAbort)
     }
+  }
+
+  /**
+   * A poll waiting without a timeout holds a timer, as a pending socket read would, so that a
+   * process whose only work is waiting for records does not exit (a pending promise alone does
+   * not keep Node running). It never ends the poll; the poll cancels it when it returns.
+   */
+  private keepAlive(): ClockTimer {
+    let current: ClockTimer
+    const arm = (): void => {
+      current = this.log.clock.setTimeout(arm, MAX_TIMER_DELAY_MS)
+    }
+    arm()
+    return { cancel: () => current.cancel(), unref: () => current.unref() }
   }
 
   /** Whatever is buffered or readable now, resetting out-of-range positions by policy. */

@@ -1,11 +1,15 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Broker, type BrokerOptions } from '../../../../src/log/broker.js'
 import type { Consumer, ConsumerRecord } from '../../../../src/log/client/consumer/consumer-api.js'
 import type { ConsumerConfigInput } from '../../../../src/log/client/consumer/consumer-config.js'
 import type { TopicPartition } from '../../../../src/log/topic-partition.js'
 import { tempDir } from '../../../support/temp-dir.js'
 
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 const P0: TopicPartition = { topic: 't', partition: 0 }
 const P1: TopicPartition = { topic: 't', partition: 1 }
 
@@ -246,6 +250,37 @@ describe('Consumer with assign()', () => {
     const internal = consumer as unknown as { fetcher: { bufferedBytes: number } }
     expect(internal.fetcher.bufferedBytes).toBeLessThanOrEqual(16 * 1024 + 2000)
     expect(internal.fetcher.bufferedBytes).toBeGreaterThan(0)
+  })
+})
+
+describe('Consumer in a process', () => {
+  it('keeps the process alive while a poll waits without a timeout', () => {
+    // The only other handle is an unref'd timer: without the poll's own handle, Node would exit
+    // with the poll pending and never print.
+    const dir = join(ROOT, '.tmp')
+    mkdirSync(dir, { recursive: true })
+    const script = join(dir, `keep-alive-${process.pid}.ts`)
+    writeFileSync(
+      script,
+      `import { Broker } from 'millrace/log'
+const broker = await Broker.open({ dataDir: ${JSON.stringify(join(tempDir(), 'data'))} })
+broker.createTopic({ topic: 't' })
+const consumer = broker.consumer()
+await consumer.assign([{ topic: 't', partition: 0 }])
+const controller = new AbortController()
+setTimeout(() => controller.abort(), 200).unref()
+const records = await consumer.poll({ signal: controller.signal })
+console.log('poll ended with ' + records.length + ' records')
+await consumer.close()
+await broker.close()
+`,
+    )
+    try {
+      const out = execFileSync(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, encoding: 'utf8' })
+      expect(out).toContain('poll ended with 0 records')
+    } finally {
+      rmSync(script, { force: true })
+    }
   })
 })
 
