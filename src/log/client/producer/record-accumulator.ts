@@ -14,6 +14,10 @@
  *   for the record that opens a batch) until its batch settles. When the buffer is full, `append`
  *   waits, in FIFO order and without polling, to be woken by a settling batch, at most
  *   `maxBlockMs` on the clock.
+ * - Waiting appends cost O(1) each however many pile up (a caller that does not await `send` can
+ *   queue millions): they sit in a FIFO with a head index (no `Array.shift`), and one shared timer
+ *   is armed for the oldest waiter's deadline — every waiter has the same `maxBlockMs`, so
+ *   deadlines are in FIFO order. A waiter that gives up is only marked; it is skipped when reached.
  *
  * One writer: an accumulator is driven from one event loop; it is not shared across workers.
  */
@@ -79,10 +83,16 @@ interface MemoryWaiter {
   readonly record: RecordInput
   readonly resolve: (receipt: RecordReceipt) => void
   readonly reject: (err: unknown) => void
-  timer: ClockTimer | undefined
+  /** `clock.monotonicMs()` after which it fails with `LOG_BUFFER_FULL`. */
+  readonly deadlineMs: number
+  /** Set once resolved, rejected, timed out or aborted; the queue skips it. */
+  done: boolean
   signal: AbortSignal | undefined
   onAbort: (() => void) | undefined
 }
+
+/** Dead slots before the head are compacted away once they are this many and half the array. */
+const WAITER_COMPACT_MIN = 1024
 
 /**
  * Buffers records per topic-partition into batches and drains them in order (see the file
@@ -95,7 +105,14 @@ export class RecordAccumulator {
   private readonly drain: DrainBatch
   /** topic → partition number → queue; no per-record string keys. */
   private readonly queues = new Map<string, PartitionQueue[]>()
-  private readonly waiters: MemoryWaiter[] = []
+  /** FIFO of waiting appends: live and done ones from `waitersHead` on (see the file comment). */
+  private waiters: MemoryWaiter[] = []
+  private waitersHead = 0
+  /** Waiters not yet done. */
+  private waiting = 0
+  /** The one timer for the oldest waiter's deadline, and the waiter it was armed for. */
+  private waiterTimer: ClockTimer | undefined
+  private waiterTimerFor: MemoryWaiter | undefined
   private bufferedBytes = 0
   private closed = false
   /** Estimates record sizes against an empty batch; never built. */
@@ -118,7 +135,7 @@ export class RecordAccumulator {
 
   /** Appends waiting for buffer memory. */
   get waitingAppends(): number {
-    return this.waiters.length
+    return this.waiting
   }
 
   /**
@@ -134,7 +151,7 @@ export class RecordAccumulator {
   tryAppend(topic: string, partition: number, record: RecordInput): RecordReceipt | undefined {
     if (this.closed) throw closedError()
     const recordBytes = this.reserveEstimate(topic, partition, record)
-    if (this.waiters.length > 0) return undefined
+    if (this.waiting > 0) return undefined
     return this.appendIfRoom(topic, partition, record, recordBytes)
   }
 
@@ -157,23 +174,15 @@ export class RecordAccumulator {
     const signal = options.signal
     if (signal?.aborted === true) return Promise.reject(signal.reason as Error)
     return new Promise<RecordReceipt>((resolve, reject) => {
-      const waiter: MemoryWaiter = { topic, partition, record, resolve, reject, timer: undefined, signal, onAbort: undefined }
-      waiter.timer = this.clock.setTimeout(() => {
-        waiter.timer = undefined
-        this.abandon(
-          waiter,
-          new MillraceError<LogErrorCode>(
-            'LOG_BUFFER_FULL',
-            `no buffer memory for a record of ${topic}-${partition} within maxBlockMs=${this.config.maxBlockMs}`,
-            { retriable: true, details: { topic, partition, maxBlockMs: this.config.maxBlockMs } },
-          ),
-        )
-      }, this.config.maxBlockMs)
+      const deadlineMs = this.clock.monotonicMs() + this.config.maxBlockMs
+      const waiter: MemoryWaiter = { topic, partition, record, resolve, reject, deadlineMs, done: false, signal, onAbort: undefined }
       if (signal !== undefined) {
         waiter.onAbort = () => this.abandon(waiter, signal.reason)
         signal.addEventListener('abort', waiter.onAbort, { once: true })
       }
       this.waiters.push(waiter)
+      this.waiting++
+      this.armWaiterTimer()
     })
   }
 
@@ -202,8 +211,11 @@ export class RecordAccumulator {
   async close(): Promise<void> {
     if (!this.closed) {
       this.closed = true
-      const waiting = this.waiters.splice(0)
+      const waiting = this.waiters.slice(this.waitersHead).filter((w) => !w.done)
       for (const waiter of waiting) this.settleWaiter(waiter)
+      this.waiters = []
+      this.waitersHead = 0
+      this.armWaiterTimer()
       for (const waiter of waiting) waiter.reject(closedError())
     }
     await this.flush()
@@ -344,8 +356,7 @@ export class RecordAccumulator {
 
   /** Serves waiting appends in FIFO order while memory allows. */
   private wakeWaiters(): void {
-    while (this.waiters.length > 0) {
-      const waiter = this.waiters[0] as MemoryWaiter // reason: length checked
+    for (let waiter = this.headWaiter(); waiter !== undefined; waiter = this.headWaiter()) {
       let receipt: RecordReceipt | undefined
       try {
         receipt = this.appendIfRoom(
@@ -355,33 +366,81 @@ export class RecordAccumulator {
           this.reserveEstimate(waiter.topic, waiter.partition, waiter.record),
         )
       } catch (err) {
-        this.waiters.shift()
         this.settleWaiter(waiter)
         waiter.reject(err)
         continue
       }
-      if (receipt === undefined) return
-      this.waiters.shift()
+      if (receipt === undefined) break
       this.settleWaiter(waiter)
       waiter.resolve(receipt)
     }
+    this.armWaiterTimer()
   }
 
-  /** Removes a waiter that timed out or was aborted, and rejects it. */
+  /** The oldest live waiter, dropping done ones from the front (and compacting the array now and then). */
+  private headWaiter(): MemoryWaiter | undefined {
+    const waiters = this.waiters
+    // reason for the cast: the index is checked against the length first.
+    while (this.waitersHead < waiters.length && (waiters[this.waitersHead] as MemoryWaiter).done) this.waitersHead++
+    if (this.waitersHead >= WAITER_COMPACT_MIN && this.waitersHead * 2 >= waiters.length) {
+      this.waiters = waiters.slice(this.waitersHead)
+      this.waitersHead = 0
+    }
+    return this.waiters[this.waitersHead]
+  }
+
+  /**
+   * (Re)arms the shared timer for the oldest live waiter's deadline, or cancels it when nobody
+   * waits. Deadlines are in FIFO order, so the head's is the earliest.
+   */
+  private armWaiterTimer(): void {
+    const head = this.headWaiter()
+    if (this.waiterTimer !== undefined && head === this.waiterTimerFor) return
+    this.waiterTimer?.cancel()
+    this.waiterTimer = undefined
+    this.waiterTimerFor = head
+    if (head === undefined) return
+    const delayMs = Math.max(0, head.deadlineMs - this.clock.monotonicMs())
+    this.waiterTimer = this.clock.setTimeout(() => {
+      this.waiterTimer = undefined
+      this.expireWaiters()
+    }, delayMs)
+  }
+
+  /** Fails every waiter whose deadline has passed with `LOG_BUFFER_FULL`, then re-arms for the next. */
+  private expireWaiters(): void {
+    const nowMs = this.clock.monotonicMs()
+    for (let waiter = this.headWaiter(); waiter !== undefined && waiter.deadlineMs <= nowMs; waiter = this.headWaiter()) {
+      const { topic, partition } = waiter
+      this.settleWaiter(waiter)
+      waiter.reject(
+        new MillraceError<LogErrorCode>(
+          'LOG_BUFFER_FULL',
+          `no buffer memory for a record of ${topic}-${partition} within maxBlockMs=${this.config.maxBlockMs}`,
+          { retriable: true, details: { topic, partition, maxBlockMs: this.config.maxBlockMs } },
+        ),
+      )
+    }
+    // Appends behind the expired ones may fit (a smaller record than the head's).
+    this.wakeWaiters()
+  }
+
+  /** Marks a waiter that was aborted as done and rejects it; it is skipped when the queue reaches it. */
   private abandon(waiter: MemoryWaiter, err: unknown): void {
-    const i = this.waiters.indexOf(waiter)
-    if (i < 0) return
-    this.waiters.splice(i, 1)
+    if (waiter.done) return
+    const wasHead = this.headWaiter() === waiter
     this.settleWaiter(waiter)
     waiter.reject(err)
     // The head may have been the one blocking smaller appends behind it.
-    if (i === 0) this.wakeWaiters()
+    if (wasHead) this.wakeWaiters()
   }
 
-  /** Cancels a waiter's timer and abort listener. */
+  /** Marks a waiter done (uncounting it) and removes its abort listener. */
   private settleWaiter(waiter: MemoryWaiter): void {
-    waiter.timer?.cancel()
-    waiter.timer = undefined
+    if (!waiter.done) {
+      waiter.done = true
+      this.waiting--
+    }
     if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort)
     waiter.onAbort = undefined
   }

@@ -411,6 +411,50 @@ describe('RecordAccumulator', () => {
       expect(big.error).toBeInstanceOf(Error)
       expect(tiny.value?.partition).toBe(1)
     })
+
+    it('keeps one timer for any number of waiting appends and serves them in append order', async () => {
+      const { clock, calls, acc } = setup(small)
+      fillBuffer(acc)
+      const timersBefore = clock.pendingTimers()
+      const count = 5_000
+      const served: number[] = []
+      const waiting = Array.from({ length: count }, (_, i) => {
+        const p = acc.append('t', 1, record(100, i))
+        void p.then((receipt) => served.push(receipt.timestampMs))
+        return track(p)
+      })
+      expect(acc.waitingAppends).toBe(count)
+      expect(clock.pendingTimers()).toBe(timersBefore + 1)
+      let settledCalls = 0
+      while (served.length < count) {
+        clock.advance(5) // lingers the open batches into drain calls
+        for (; settledCalls < calls.length; settledCalls++) calls[settledCalls]?.resolve(ack(0))
+        await tick()
+      }
+      expect(served).toEqual(Array.from({ length: count }, (_, i) => i))
+      expect(waiting.every((w) => w.settled && w.error === undefined)).toBe(true)
+      expect(acc.waitingAppends).toBe(0)
+    })
+
+    it('fails each waiting append when its own maxBlockMs has passed, from one re-armed timer', async () => {
+      const { clock, acc } = setup({ ...small, maxBlockMs: 1_000 })
+      fillBuffer(acc)
+      const first = track(acc.append('t', 0, record(100)))
+      clock.advance(400)
+      const second = track(acc.append('t', 0, record(100)))
+      clock.advance(600)
+      await eventually(() => first.settled, 1_000, 'first append timed out')
+      expect(isMillraceError(first.error, 'LOG_BUFFER_FULL')).toBe(true)
+      expect(second.settled).toBe(false)
+      expect(acc.waitingAppends).toBe(1)
+      clock.advance(399)
+      await tick()
+      expect(second.settled).toBe(false)
+      clock.advance(1)
+      await eventually(() => second.settled, 1_000, 'second append timed out')
+      expect(isMillraceError(second.error, 'LOG_BUFFER_FULL')).toBe(true)
+      expect(acc.waitingAppends).toBe(0)
+    })
   })
 
   describe('flush and close', () => {
