@@ -197,6 +197,17 @@ export class RecordBatchBuilder {
   }
 
   /**
+   * `hasRoomFor` with the record's size already estimated (an upper bound from
+   * `estimateRecordBytes` plus slack for a longer offset delta), for callers that need the
+   * estimate anyway.
+   */
+  hasRoomForBytes(recordBytes: number): boolean {
+    if (this.built) return false
+    if (this.count === 0) return true
+    return this.pos + recordBytes <= this.options.maxBatchBytes
+  }
+
+  /**
    * Appends `record` with timestamp `timestampMs` (the record's own `timestampMs` is ignored here:
    * the caller resolves it, e.g. `record.timestampMs ?? clock.nowMs()`). Offset deltas are
    * assigned 0, 1, 2, … Returns the record's offset delta. Copies the record's bytes; never

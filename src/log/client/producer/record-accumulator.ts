@@ -148,12 +148,20 @@ export class RecordAccumulator {
    * @throws `LOG_INVALID_RECORD` for a timestamp that is not an integer.
    * @throws `LOG_CLOSED` after `close()`.
    */
-  tryAppend(topic: string, partition: number, record: RecordInput): RecordReceipt | undefined {
+  tryAppend(topic: string, partition: number, record: RecordInput, defaultTimestampMs?: number): RecordReceipt | undefined {
     if (this.closed) throw closedError()
     const recordBytes = this.reserveEstimate(topic, partition, record)
+    this.lastRecordBytes = recordBytes
     if (this.waiting > 0) return undefined
-    return this.appendIfRoom(topic, partition, record, recordBytes)
+    return this.appendIfRoom(topic, partition, record, recordBytes, defaultTimestampMs)
   }
+
+  /**
+   * The size estimate of the record last passed to `tryAppend` (an upper bound of the bytes it
+   * adds to a batch), so callers that need it — the sticky partitioner's byte count — do not
+   * compute it again.
+   */
+  lastRecordBytes = 0
 
   /**
    * Like {@link tryAppend}, but waits when the buffer is full, for at most `maxBlockMs` on the
@@ -247,22 +255,21 @@ export class RecordAccumulator {
   }
 
   /** Appends when memory allows; `undefined` (nothing changed) otherwise. */
-  private appendIfRoom(topic: string, partition: number, record: RecordInput, recordBytes: number): RecordReceipt | undefined {
+  private appendIfRoom(
+    topic: string,
+    partition: number,
+    record: RecordInput,
+    recordBytes: number,
+    defaultTimestampMs: number | undefined,
+  ): RecordReceipt | undefined {
     const queue = this.queueOf(topic, partition)
     let batch = queue.open
-    const key = record.key
-    const value = record.value
-    const fits =
-      batch !== undefined &&
-      batch.builder.hasRoomFor(
-        key === null || key === undefined ? -1 : key.length,
-        value === null || value === undefined ? -1 : value.length,
-        record.headers,
-      )
+    // recordBytes already bounds the record's size in any batch (offset-delta slack included).
+    const fits = batch !== undefined && batch.builder.hasRoomForBytes(recordBytes)
     const needBytes = fits ? recordBytes : recordBytes + BATCH_HEADER_BYTES
     if (this.bufferedBytes + needBytes > this.config.bufferMemoryBytes) return undefined
 
-    const timestampMs = record.timestampMs ?? this.clock.nowMs()
+    const timestampMs = record.timestampMs ?? defaultTimestampMs ?? this.clock.nowMs()
     if (!fits) {
       if (batch !== undefined) this.closeOpenBatch(queue)
       batch = new ProducerBatch(queue.tp, this.newBuilder())
@@ -364,6 +371,7 @@ export class RecordAccumulator {
           waiter.partition,
           waiter.record,
           this.reserveEstimate(waiter.topic, waiter.partition, waiter.record),
+          undefined,
         )
       } catch (err) {
         this.settleWaiter(waiter)
