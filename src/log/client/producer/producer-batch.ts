@@ -37,8 +37,6 @@ type BatchState = 'open' | 'ready' | 'in-flight' | 'acknowledged' | 'failed'
 export class ProducerBatch {
   readonly tp: TopicPartition
   readonly builder: RecordBatchBuilder
-  /** Receipts in offset-delta order; handed to the drain as `completions`. */
-  readonly receipts: RecordReceipt[] = []
   /** Buffer memory reserved by this batch's records, released when it settles. */
   reservedBytes = 0
   private state: BatchState = 'open'
@@ -108,7 +106,7 @@ export class ProducerBatch {
  * needed.
  */
 export class RecordReceipt {
-  private readonly batch: ProducerBatch
+  readonly batch: ProducerBatch
   /** Offset delta of the record within its batch. */
   readonly index: number
   /** The record's create time (its own, or the clock's at append). */

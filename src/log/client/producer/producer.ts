@@ -20,7 +20,7 @@ import type { TopicPartition } from '../../topic-partition.js'
 import { createDefaultPartitioner, type DefaultPartitioner, type StickyBytesProduced } from '../partitioner/default-partitioner.js'
 import type { Partitioner, PartitionerInput } from '../partitioner/partitioner.js'
 import type { Producer, SendOptions } from './producer-api.js'
-import type { RecordMetadata, RecordReceipt } from './producer-batch.js'
+import type { ProducerBatch, RecordMetadata, RecordReceipt } from './producer-batch.js'
 import { resolveProducerConfig, type ProducerConfig, type ProducerConfigInput } from './producer-config.js'
 import { checkProducerRecord, type ProducerRecord } from './producer-record.js'
 import { RecordAccumulator, type DrainBatch } from './record-accumulator.js'
@@ -133,26 +133,42 @@ export class EmbeddedProducer implements Producer {
     // Records without their own timestamp share the time of the call (one clock read, not one
     // per record; the Java client reads the clock per record, ~5% of this loop's time).
     const nowMs = this.log.clock.nowMs()
-    const receipts: RecordReceipt[] = new Array<RecordReceipt>(records.length)
-    for (let i = 0; i < records.length; i++) {
+    // Per record: its batch, index and timestamp in three arrays — no receipt object per record.
+    const count = records.length
+    const batches = new Array<ProducerBatch>(count)
+    const indexes = new Array<number>(count)
+    const timestamps = new Array<number>(count)
+    const accumulator = this.accumulator
+    for (let i = 0; i < count; i++) {
       const record = records[i] as ProducerRecord
-      const partition = this.placeChecked(record, counts.get(record.topic) as number) // reason: pass 1 filled counts
-      const receipt =
-        this.accumulator.tryAppend(record.topic, partition, record, nowMs) ??
-        (await this.accumulator.append(record.topic, partition, record, options))
+      const topic = record.topic
+      const partition = this.placeChecked(record, counts.get(topic) as number) // reason: pass 1 filled counts
+      const batch = accumulator.tryAppendToBatch(topic, partition, record, nowMs)
+      if (batch === undefined) {
+        const receipt = await accumulator.append(topic, partition, record, options)
+        batches[i] = receipt.batch
+        indexes[i] = receipt.index
+        timestamps[i] = receipt.timestampMs
+      } else {
+        batches[i] = batch
+        indexes[i] = accumulator.lastIndex
+        timestamps[i] = accumulator.lastTimestampMs
+      }
       this.reportSticky(record, partition)
-      receipts[i] = receipt
     }
-    const out: RecordMetadata[] = new Array<RecordMetadata>(receipts.length)
+    const out: RecordMetadata[] = new Array<RecordMetadata>(count)
     if (this.config.acks === 0) {
-      for (let i = 0; i < receipts.length; i++) out[i] = unacknowledged(receipts[i] as RecordReceipt)
+      for (let i = 0; i < count; i++) {
+        const tp = (batches[i] as ProducerBatch).tp
+        out[i] = { topic: tp.topic, partition: tp.partition, offset: -1, timestampMs: timestamps[i] as number }
+      }
       return out
     }
-    for (let i = 0; i < receipts.length; i++) {
-      const receipt = receipts[i] as RecordReceipt
-      // One wait per unsettled batch: the receipts after it in the same batch are then done.
-      if (!receipt.isDone) await receipt.whenDone()
-      out[i] = receipt.findMetadata() as RecordMetadata // reason: whenDone resolved, so the batch settled
+    for (let i = 0; i < count; i++) {
+      const batch = batches[i] as ProducerBatch
+      // One wait per unsettled batch: the records after it in the same batch are then done.
+      if (!batch.isSettled) await batch.whenSettled()
+      out[i] = batch.metadataOf(indexes[i] as number, timestamps[i] as number)
     }
     return out
   }

@@ -35,16 +35,10 @@ import {
 } from './record-accumulator-config.js'
 
 /**
- * Appends one finished batch to the log. `batchBytes` is owned by the callee; `completions` are
- * the batch's receipts in offset order (read-only for the callee). Must settle: the partition's
- * next batch waits for it.
+ * Appends one finished batch to the log. `batchBytes` is owned by the callee. Must settle: the
+ * partition's next batch waits for it.
  */
-export type DrainBatch = (
-  tp: TopicPartition,
-  batchBytes: Buffer,
-  recordCount: number,
-  completions: readonly RecordReceipt[],
-) => Promise<DrainResult>
+export type DrainBatch = (tp: TopicPartition, batchBytes: Buffer, recordCount: number) => Promise<DrainResult>
 
 export interface RecordAccumulatorOptions {
   /** Validated by `resolveRecordAccumulatorConfig`. */
@@ -149,12 +143,27 @@ export class RecordAccumulator {
    * @throws `LOG_CLOSED` after `close()`.
    */
   tryAppend(topic: string, partition: number, record: RecordInput, defaultTimestampMs?: number): RecordReceipt | undefined {
+    const batch = this.tryAppendToBatch(topic, partition, record, defaultTimestampMs)
+    return batch === undefined ? undefined : new RecordReceipt(batch, this.lastIndex, this.lastTimestampMs)
+  }
+
+  /**
+   * {@link tryAppend} without a receipt, for callers that track many records at once
+   * (`sendBatch`): the batch the record went into, its index there in {@link lastIndex} and its
+   * timestamp in {@link lastTimestampMs}; `undefined` when it must wait. Same errors.
+   */
+  tryAppendToBatch(topic: string, partition: number, record: RecordInput, defaultTimestampMs?: number): ProducerBatch | undefined {
     if (this.closed) throw closedError()
     const recordBytes = this.reserveEstimate(topic, partition, record)
     this.lastRecordBytes = recordBytes
     if (this.waiting > 0) return undefined
     return this.appendIfRoom(topic, partition, record, recordBytes, defaultTimestampMs)
   }
+
+  /** Offset delta of the record last appended, within its batch. */
+  lastIndex = 0
+  /** Timestamp of the record last appended (its own, or the default/clock time). */
+  lastTimestampMs = 0
 
   /**
    * The size estimate of the record last passed to `tryAppend` (an upper bound of the bytes it
@@ -261,7 +270,7 @@ export class RecordAccumulator {
     record: RecordInput,
     recordBytes: number,
     defaultTimestampMs: number | undefined,
-  ): RecordReceipt | undefined {
+  ): ProducerBatch | undefined {
     const queue = this.queueOf(topic, partition)
     let batch = queue.open
     // recordBytes already bounds the record's size in any batch (offset-delta slack included).
@@ -296,10 +305,10 @@ export class RecordAccumulator {
     }
     open.reservedBytes += needBytes
     this.bufferedBytes += needBytes
-    const receipt = new RecordReceipt(open, index, timestampMs)
-    open.receipts.push(receipt)
+    this.lastIndex = index
+    this.lastTimestampMs = timestampMs
     if (open.builder.sizeBytes >= this.config.batchBytes) this.closeOpenBatch(queue)
-    return receipt
+    return open
   }
 
   private newBuilder(): RecordBatchBuilder {
@@ -341,7 +350,8 @@ export class RecordAccumulator {
     batch.markInFlight()
     let pending: Promise<DrainResult>
     try {
-      pending = this.drain(queue.tp, batch.builder.build(), batch.receipts.length, batch.receipts)
+      const recordCount = batch.builder.recordCount
+      pending = this.drain(queue.tp, batch.builder.build(), recordCount)
     } catch (err) {
       // A codec failure in build() or a drain that throws synchronously fails this batch only.
       pending = Promise.reject(err as Error)
@@ -364,9 +374,9 @@ export class RecordAccumulator {
   /** Serves waiting appends in FIFO order while memory allows. */
   private wakeWaiters(): void {
     for (let waiter = this.headWaiter(); waiter !== undefined; waiter = this.headWaiter()) {
-      let receipt: RecordReceipt | undefined
+      let batch: ProducerBatch | undefined
       try {
-        receipt = this.appendIfRoom(
+        batch = this.appendIfRoom(
           waiter.topic,
           waiter.partition,
           waiter.record,
@@ -378,9 +388,9 @@ export class RecordAccumulator {
         waiter.reject(err)
         continue
       }
-      if (receipt === undefined) break
+      if (batch === undefined) break
       this.settleWaiter(waiter)
-      waiter.resolve(receipt)
+      waiter.resolve(new RecordReceipt(batch, this.lastIndex, this.lastTimestampMs))
     }
     this.armWaiterTimer()
   }
