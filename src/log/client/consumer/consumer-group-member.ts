@@ -70,8 +70,8 @@ export class ConsumerGroupMember {
   private fatal: unknown
   private heartbeatTimer: ClockTimer | undefined
   private joining: Promise<void> | undefined
-  /** Withdraws a parked JoinGroup when the consumer closes. */
-  private readonly joinAbort = new AbortController()
+  /** Withdraws a parked JoinGroup when the member leaves (close, unsubscribe). */
+  private joinAbort = new AbortController()
   /** Subscribed topics with partition counts when the last join started; a change triggers a rejoin. */
   private fingerprint = ''
   private inPoll = false
@@ -111,6 +111,11 @@ export class ConsumerGroupMember {
     }
     this.listener = listener
     this.needsJoin = true
+    if (this.stopped) {
+      // Subscribing again after `unsubscribe`: a new membership.
+      this.stopped = false
+      this.joinAbort = new AbortController()
+    }
   }
 
   /** The subscribed topic names (a pattern resolved against the current topics). */

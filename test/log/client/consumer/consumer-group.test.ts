@@ -265,6 +265,25 @@ describe('consumer groups', () => {
     expect(group?.members.map((m) => m.memberId)).toEqual([a.groupMetadata().memberId])
   })
 
+  it('joins again after unsubscribe, and can switch to assign in between', async () => {
+    const clock = new ManualClock()
+    const broker = await openBroker(clock)
+    broker.createTopic({ topic: 't', partitions: 2 })
+    broker.createTopic({ topic: 'u', partitions: 1 })
+    const a = consumerOf(broker)
+    await a.subscribe({ topics: ['t'] })
+    await pollUntil([a], () => a.assignment().length === 2)
+    await a.unsubscribe()
+    expect(a.assignment()).toEqual([])
+    expect((await broker.admin().describeGroups(['g']))[0]?.members).toEqual([])
+    await a.assign([{ topic: 'u', partition: 0 }])
+    expect(a.assignment()).toEqual([{ topic: 'u', partition: 0 }])
+    await a.unsubscribe()
+    await a.subscribe({ topics: ['u'] })
+    await pollUntil([a], () => a.assignment().length === 1, undefined, 'rejoined')
+    expect(a.assignment()).toEqual([{ topic: 'u', partition: 0 }])
+  })
+
   it('subscribes by pattern and picks up topics created later', async () => {
     const clock = new ManualClock()
     const broker = await openBroker(clock)
