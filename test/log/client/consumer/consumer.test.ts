@@ -256,7 +256,9 @@ describe('Consumer with assign()', () => {
 describe('Consumer in a process', () => {
   it('keeps the process alive while a poll waits without a timeout', () => {
     // The only other handle is an unref'd timer: without the poll's own handle, Node would exit
-    // with the poll pending and never print.
+    // with the poll pending and never print. The timer is the stimulus under test (an unref'd
+    // source must not be what keeps a waiting consumer's process alive), not a wait for an
+    // effect: no outcome depends on how long it takes.
     const dir = join(ROOT, '.tmp')
     mkdirSync(dir, { recursive: true })
     const script = join(dir, `keep-alive-${process.pid}.ts`)
