@@ -17,24 +17,21 @@
  */
 import { join } from 'node:path'
 import { systemClock, type Clock } from './clock.js'
-import { isMillraceError, logError, MillraceError, type LogError } from './errors.js'
+import { logError, MillraceError } from './errors.js'
 import type { FileIO } from './storage/file-io.js'
 import { NodeFileIO } from './storage/node-file-io.js'
 import { PartitionLog, type AppendResult } from './storage/partition-log.js'
 import { ReadBufferPool } from './storage/read-pool.js'
-import { readOffsetCheckpoint, writeOffsetCheckpoint, type OffsetCheckpointEntry } from './storage/checkpoint-file.js'
+import { writeOffsetCheckpoint, type OffsetCheckpointEntry } from './storage/checkpoint-file.js'
 import {
   describeTopicConfig,
   resolveTopicConfig,
   type TopicConfig,
-  type TopicConfigEntry,
   type TopicConfigOverrides,
 } from './topic-config.js'
-import { parsePartitionDirName, resolvePartitionDir, topicCollisionKey, validateTopicName } from './topic-name.js'
+import { resolvePartitionDir, topicCollisionKey, validateTopicName } from './topic-name.js'
 import {
-  META_FORMAT_VERSION,
   newKafkaUuid,
-  readBrokerMetadata,
   writeBrokerMetadata,
   type BrokerMetadata,
 } from './broker-metadata.js'
@@ -50,7 +47,6 @@ import {
   forEachOpenPartition,
   partitionLogConfig,
   stringifyConfigs,
-  type PartitionDescription,
   type PartitionState,
   type TopicState,
 } from './broker-topics.js'
@@ -66,69 +62,30 @@ import type { LogClient } from './client/log-client.js'
 import { consumerLogOf, producerLogOf } from './broker-clients.js'
 import type { ProducerConfigInput } from './client/producer/producer-config.js'
 import { GroupCoordinator } from './group/group-coordinator.js'
-import type { GroupCoordinatorConfigInput } from './group/group-coordinator-config.js'
 import { offsetsLogOf } from './group/offsets-log.js'
+import {
+  CLEAN_SHUTDOWN_FILE,
+  LOG_START_OFFSET_CHECKPOINT,
+  RECOVERY_POINT_CHECKPOINT,
+  resolveBrokerIntervals,
+  type BrokerAppendOptions,
+  type BrokerIntervals,
+  type BrokerOptions,
+  type NewTopic,
+  type TopicDescription,
+} from './broker-options.js'
+import { loadTopicStates, lockDataDir, readOrCreateMetadata, type PartitionRecovery } from './broker-load.js'
 
 export { MAX_PARTITIONS_PER_TOPIC } from './broker-topics.js'
 export type { PartitionDescription } from './broker-topics.js'
 
-export const LOCK_FILE = '.lock'
-export const CLEAN_SHUTDOWN_FILE = '.clean-shutdown'
-export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint'
-export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint'
-
-/**
- * Group coordinator settings (see `GroupCoordinatorConfig`): `offsetsTopicPartitions` (default 1),
- * `groupInitialRebalanceDelayMs` (default 0), `groupMinSessionTimeoutMs` (6000),
- * `groupMaxSessionTimeoutMs` (1800000). Invalid values: `CONFIG_INVALID`.
- */
-export interface BrokerOptions extends GroupCoordinatorConfigInput {
-  /** Directory holding all data; created when missing. */
-  dataDir: string
-  /** Time source for retention, rolling and timers (default: the system clock). */
-  clock?: Clock
-  /** File I/O implementation (default `node:fs`); tests inject a fault-injecting one. */
-  io?: FileIO
-  /** Broker-wide topic config defaults (Kafka names, e.g. `{ 'retention.ms': '3600000' }`). */
-  topicDefaults?: TopicConfigOverrides
-  /** How often retention runs (Kafka `log.retention.check.interval.ms`, default 300000). */
-  retentionCheckIntervalMs?: number
-  /** How often `flush.ms` deadlines are checked (default 1000). */
-  flushCheckIntervalMs?: number
-  /** How often changed recovery points are checkpointed (default 1000). */
-  recoveryPointCheckpointIntervalMs?: number
-  /**
-   * How often the log cleaner looks for compacted partitions that are due — dirty ratio at least
-   * `min.cleanable.dirty.ratio`, dirty data older than `max.compaction.lag.ms`, or tombstones past
-   * their delete horizon — and cleans them (Kafka `log.cleaner.backoff.ms`, default 15000). The
-   * next pass is scheduled when the previous one ends. `runCleaner()` runs a pass on demand.
-   */
-  cleanerBackoffMs?: number
-  /** Receives errors of background tasks (default: `process.emitWarning`). */
-  onBackgroundError?: (task: string, err: unknown) => void
-}
-
-export interface NewTopic {
-  topic: string
-  /** Default 1. */
-  partitions?: number
-  /** Kafka-named topic config overrides. */
-  configs?: TopicConfigOverrides
-}
-
-export interface TopicDescription {
-  topic: string
-  topicId: string
-  partitions: PartitionDescription[]
-  configs: TopicConfigEntry[]
-}
-
-export interface BrokerAppendOptions {
-  /** Resolve only once the batches are fsynced (group commit with concurrent appends). */
-  durable?: boolean
-  /** Batches were encoded in this process by Millrace (skips the CRC re-check). */
-  trusted?: boolean
-}
+export {
+  LOCK_FILE,
+  CLEAN_SHUTDOWN_FILE,
+  RECOVERY_POINT_CHECKPOINT,
+  LOG_START_OFFSET_CHECKPOINT,
+} from './broker-options.js'
+export type { BrokerOptions, NewTopic, TopicDescription, BrokerAppendOptions } from './broker-options.js'
 
 /**
  * The embedded broker. Open one per data directory (`LOG_DATA_DIR_LOCKED` otherwise); close it
@@ -145,7 +102,7 @@ export class Broker implements LogClient {
   private readonly topics = new Map<string, TopicState>()
   private readonly tasks: BackgroundTasks
   private readonly onBackgroundError: (task: string, err: unknown) => void
-  private readonly intervals: { retention: number; flush: number; checkpoint: number; cleaner: number }
+  private readonly intervals: BrokerIntervals
   private readonly cleaner: LogCleanerManager
   /** Cleaner passes run one after another; close() aborts the current one and waits for it. */
   private cleanerQueue: Promise<unknown> = Promise.resolve()
@@ -174,12 +131,7 @@ export class Broker implements LogClient {
       init.options.onBackgroundError ??
       ((task, err) => process.emitWarning(`millrace ${task} failed: ${err instanceof Error ? err.message : String(err)}`))
     this.tasks = new BackgroundTasks(this.clock, (task, err) => this.onBackgroundError(task, err))
-    this.intervals = {
-      retention: positive(init.options.retentionCheckIntervalMs, 300_000, 'retentionCheckIntervalMs'),
-      flush: positive(init.options.flushCheckIntervalMs, 1_000, 'flushCheckIntervalMs'),
-      checkpoint: positive(init.options.recoveryPointCheckpointIntervalMs, 1_000, 'recoveryPointCheckpointIntervalMs'),
-      cleaner: positive(init.options.cleanerBackoffMs, 15_000, 'cleanerBackoffMs'),
-    }
+    this.intervals = resolveBrokerIntervals(init.options)
     this.cleaner = new LogCleanerManager({
       io: init.io,
       dataDir: this.dataDir,
@@ -211,31 +163,9 @@ export class Broker implements LogClient {
       throw new MillraceError('CONFIG_INVALID', 'dataDir must be a non-empty path', { details: { path: 'dataDir' } })
     }
     mkdirDurable(io, dataDir)
-    let lock: { release(): void }
+    const lock = lockDataDir(io, dataDir)
     try {
-      lock = io.lock(join(dataDir, LOCK_FILE))
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw logError('LOG_DATA_DIR_LOCKED', `data directory ${dataDir} is in use by another broker`, { file: dataDir }, err)
-      }
-      throw logError('LOG_IO_ERROR', `cannot lock ${dataDir}`, { file: dataDir }, err)
-    }
-    try {
-      let meta = readBrokerMetadata(io, dataDir)
-      if (!meta) {
-        // No catalogue but partition directories: meta.json was lost or the directory is not
-        // ours. Starting empty would remove them all as leftovers — refuse instead.
-        const stray = io.list(dataDir).filter((name) => parsePartitionDirName(name) !== undefined)
-        if (stray.length > 0) {
-          throw logError(
-            'LOG_DATA_DIR_INVALID',
-            `${dataDir} has partition directories (${stray.slice(0, 3).join(', ')}…) but no meta.json; refusing to open it`,
-            { file: dataDir },
-          )
-        }
-        meta = { formatVersion: META_FORMAT_VERSION, clusterId: newKafkaUuid(), topics: {} }
-        writeBrokerMetadata(io, dataDir, meta)
-      }
+      const meta = readOrCreateMetadata(io, dataDir)
       const broker = new Broker({ options, io, clock, meta, releaseLock: () => lock.release() })
       broker.loadLogs()
       await broker.coordinator.load()
@@ -600,50 +530,25 @@ export class Broker implements LogClient {
   // ---------------------------------------------------------------- internals
 
   private loadLogs(): void {
-    const io = this.io
-    const cleanPath = join(this.dataDir, CLEAN_SHUTDOWN_FILE)
+    const { io, dataDir } = this
+    const cleanPath = join(dataDir, CLEAN_SHUTDOWN_FILE)
     const cleanShutdown = io.exists(cleanPath)
-    const recoveryPoints = checkpointMap(readOffsetCheckpoint(io, join(this.dataDir, RECOVERY_POINT_CHECKPOINT)))
-    const logStarts = checkpointMap(readOffsetCheckpoint(io, join(this.dataDir, LOG_START_OFFSET_CHECKPOINT)))
-    for (const [topic, meta] of Object.entries(this.meta.topics)) {
-      const config = this.resolveConfig(meta.configs)
-      const state: TopicState = { meta, config, partitions: [] }
-      for (let p = 0; p < meta.partitions; p++) {
-        const key = `${topic}-${p}`
-        try {
-          state.partitions.push({
-            log: this.openLog(topic, p, config, false, {
-              recoveryPoint: recoveryPoints.get(key) ?? 0,
-              logStartOffset: logStarts.get(key) ?? 0,
-              cleanShutdown,
-            }),
-          })
-        } catch (err) {
-          if (!isMillraceError(err) || !err.code.startsWith('LOG_')) throw err
-          state.partitions.push({ error: err as LogError })
-        }
-      }
-      this.topics.set(topic, state)
-    }
-    // Directories no topic names are leftovers of an interrupted create or delete.
-    let removed = false
-    for (const name of io.list(this.dataDir)) {
-      const tp = parsePartitionDirName(name)
-      const owner = tp ? this.topics.get(tp.topic) : undefined
-      const isLeftover = tp ? !owner || tp.partition >= owner.partitions.length : name.endsWith('-delete')
-      if (isLeftover) {
-        io.removeDir(join(this.dataDir, name))
-        removed = true
-      }
-    }
-    if (removed) io.syncDir(this.dataDir)
+    const loaded = loadTopicStates({
+      io,
+      dataDir,
+      topics: this.meta.topics,
+      cleanShutdown,
+      resolveConfig: (overrides) => this.resolveConfig(overrides),
+      openLog: (topic, partition, config, recovery) => this.openLog(topic, partition, config, false, recovery),
+    })
+    for (const [topic, state] of loaded) this.topics.set(topic, state)
     // Recovery made everything present durable: checkpoint, then retire the marker, so a crash
     // from here on is treated as unclean.
     this.checkpointRecoveryPoints()
     this.writeLogStartCheckpoint()
     if (cleanShutdown) {
       io.remove(cleanPath)
-      io.syncDir(this.dataDir)
+      io.syncDir(dataDir)
     }
   }
 
@@ -652,7 +557,7 @@ export class Broker implements LogClient {
     partition: number,
     config: TopicConfig,
     create: boolean,
-    recovery: { recoveryPoint: number; logStartOffset: number; cleanShutdown: boolean } = {
+    recovery: PartitionRecovery = {
       recoveryPoint: 0,
       logStartOffset: 0,
       cleanShutdown: true,
@@ -737,18 +642,4 @@ export class Broker implements LogClient {
   private ensureOpen(): void {
     if (this.closed) throw logError('LOG_CLOSED', `broker for ${this.dataDir} is closed`, { file: this.dataDir })
   }
-}
-
-function checkpointMap(entries: OffsetCheckpointEntry[]): Map<string, number> {
-  const m = new Map<string, number>()
-  for (const e of entries) m.set(`${e.topic}-${e.partition}`, e.offset)
-  return m
-}
-
-function positive(value: number | undefined, fallback: number, path: string): number {
-  if (value === undefined) return fallback
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new MillraceError('CONFIG_INVALID', `${path} must be a positive number`, { details: { path } })
-  }
-  return value
 }
