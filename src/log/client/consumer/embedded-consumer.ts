@@ -200,9 +200,9 @@ export class EmbeddedConsumer implements Consumer {
     const deadline = new AbortController()
     const onAbort = (): void => deadline.abort()
     signal?.addEventListener('abort', onAbort, { once: true })
-    const timer =
-      Number.isFinite(timeoutMs) && timeoutMs > 0 ? this.log.clock.setTimeout(onAbort, timeoutMs) : this.keepAlive()
+    let timer: ClockTimer | undefined
     if (timeoutMs === 0 || signal?.aborted === true) deadline.abort()
+    else timer = Number.isFinite(timeoutMs) ? this.log.clock.setTimeout(onAbort, timeoutMs) : this.keepAlive()
     this.deadlines.add(deadline)
     try {
       for (;;) {
