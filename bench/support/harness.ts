@@ -158,9 +158,10 @@ export function printTarget(
   let text = `${bound} ${format(target)}`
   if (check.stretch !== undefined) text += ` (stretch ${format(check.stretch)})`
   if (extraCondition) text += ` and ${extraCondition.text}${extraCondition.measured ? ` (${extraCondition.measured})` : ''}`
-  const gap = direction === 'min' ? value / target : target / value
+  // A 'max' figure can measure 0 or less (an overhead lost in the noise): unbounded headroom.
+  const gap = direction === 'min' ? value / target : value > 0 ? target / value : Number.POSITIVE_INFINITY
   if (met) {
-    text += `: MET (${gap.toFixed(2)}x ${direction === 'min' ? 'the target' : 'headroom'}`
+    text += `: MET (${Number.isFinite(gap) ? gap.toFixed(2) + 'x' : 'unbounded'} ${direction === 'min' ? 'the target' : 'headroom'}`
     if (check.stretch !== undefined) text += meets(check.stretch) ? ', stretch met)' : ', stretch not met)'
     else text += ')'
   } else if (!meets(target)) {

@@ -14,6 +14,7 @@ import type { TopicPartition } from './topic-partition.js'
 /** The broker methods the adapters use (the `Broker` satisfies this structurally). */
 export interface ClientHost {
   partitionCount(topic: string): number
+  initProducerId(): { producerId: bigint; producerEpoch: number }
   listTopics(): string[]
   append(tp: TopicPartition, batches: Uint8Array, options: { trusted: boolean }): AppendResult
   appendDurable(tp: TopicPartition, batches: Uint8Array, options: { trusted: boolean }): Promise<AppendResult>
@@ -29,6 +30,7 @@ export function producerLogOf(host: ClientHost, clock: Clock): ProducerLog {
   return {
     clock,
     partitionCount: (topic) => host.partitionCount(topic),
+    initProducerId: () => host.initProducerId(),
     append: (tp, batch) => host.append(tp, batch, { trusted: true }),
     appendDurable: (tp, batch) => host.appendDurable(tp, batch, { trusted: true }),
   }

@@ -41,6 +41,14 @@ export interface BrokerOptions extends GroupCoordinatorConfigInput {
    * next pass is scheduled when the previous one ends. `runCleaner()` runs a pass on demand.
    */
   cleanerBackoffMs?: number
+  /**
+   * How long a producer id may stay idle (no batch, no open transaction) before a partition
+   * forgets its sequence state (Kafka `producer.id.expiration.ms`, default 86400000 = 1 day).
+   * Idle time is the broker clock minus the producer's last batch timestamp, as in Kafka.
+   */
+  producerIdExpirationMs?: number
+  /** How often expired producer ids are removed (Kafka `producer.id.expiration.check.interval.ms`, default 600000). */
+  producerIdExpirationCheckIntervalMs?: number
   /** Receives errors of background tasks (default: `process.emitWarning`). */
   onBackgroundError?: (task: string, err: unknown) => void
 }
@@ -73,6 +81,9 @@ export interface BrokerIntervals {
   readonly flush: number
   readonly checkpoint: number
   readonly cleaner: number
+  readonly producerIdExpiration: number
+  /** Not an interval: how long an idle producer id is kept (`producerIdExpirationMs`). */
+  readonly producerIdExpirationMs: number
 }
 
 /** The background task intervals of `options`, with Kafka's defaults. @throws `CONFIG_INVALID`. */
@@ -82,6 +93,8 @@ export function resolveBrokerIntervals(options: BrokerOptions): BrokerIntervals 
     flush: positive(options.flushCheckIntervalMs, 1_000, 'flushCheckIntervalMs'),
     checkpoint: positive(options.recoveryPointCheckpointIntervalMs, 1_000, 'recoveryPointCheckpointIntervalMs'),
     cleaner: positive(options.cleanerBackoffMs, 15_000, 'cleanerBackoffMs'),
+    producerIdExpiration: positive(options.producerIdExpirationCheckIntervalMs, 600_000, 'producerIdExpirationCheckIntervalMs'),
+    producerIdExpirationMs: positive(options.producerIdExpirationMs, 86_400_000, 'producerIdExpirationMs'),
   }
 }
 

@@ -40,6 +40,7 @@ import { offsetForTimestamp, type TimestampOffset } from './storage/timestamp-lo
 import { LogCleanerManager, type CompactedPartition } from './cleaner/log-cleaner-manager.js'
 import { rejectNullKeys } from './record-validation.js'
 import { BackgroundTasks } from './background-tasks.js'
+import { ProducerIdAllocator } from './producer-ids.js'
 import type { TopicPartition } from './topic-partition.js'
 import {
   checkPartitionCount,
@@ -112,6 +113,8 @@ export class Broker implements LogClient {
   private lastCheckpoint = ''
   private closed = false
   private readonly coordinator: GroupCoordinator
+  /** Created on the first `initProducerId` (a broker without idempotent producers never writes its file). */
+  private producerIds: ProducerIdAllocator | undefined
 
   private constructor(init: {
     options: BrokerOptions
@@ -329,6 +332,17 @@ export class Broker implements LogClient {
     const result = log.append(batches, { trusted: options.trusted })
     await log.flush()
     return result
+  }
+
+  /**
+   * A new producer id with epoch 0 for an idempotent producer (Kafka `InitProducerId` without a
+   * transactional id): never handed out before by this data directory, restarts included.
+   * @throws `LOG_IO_ERROR` when a new id block cannot be reserved durably; `LOG_CLOSED`.
+   */
+  initProducerId(): { producerId: bigint; producerEpoch: number } {
+    this.ensureOpen()
+    this.producerIds ??= new ProducerIdAllocator(this.io, this.dataDir)
+    return { producerId: this.producerIds.allocate(), producerEpoch: 0 }
   }
 
   /**
@@ -623,6 +637,20 @@ export class Broker implements LogClient {
     this.tasks.every('cleaner', this.intervals.cleaner, async () => {
       await this.runCleaner()
     })
+    this.tasks.every('producer-id-expiration', this.intervals.producerIdExpiration, () => {
+      this.expireProducerIds()
+    })
+  }
+
+  /** Forgets idle producer ids in every partition now (see `producerIdExpirationMs`); returns how many. */
+  expireProducerIds(): number {
+    this.ensureOpen()
+    const nowMs = this.clock.nowMs()
+    let expired = 0
+    forEachOpenPartition(this.topics, (_topic, _partition, log) => {
+      expired += log.expireProducers(nowMs, this.intervals.producerIdExpirationMs)
+    })
+    return expired
   }
 
   /** The open partitions of `cleanup.policy=compact` topics. */

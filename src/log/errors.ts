@@ -90,6 +90,14 @@ export type LogErrorCode =
    * coordinator's `LOG_ILLEGAL_GENERATION`, `LOG_UNKNOWN_MEMBER_ID` or `LOG_FENCED_INSTANCE_ID`.
    */
   | 'LOG_COMMIT_FAILED'
+  /**
+   * An idempotent batch's sequence number does not follow the producer's last one in the
+   * partition (a gap or a reorder), or a new epoch did not start at 0 (Kafka
+   * OUT_OF_ORDER_SEQUENCE_NUMBER). Nothing was appended.
+   */
+  | 'LOG_OUT_OF_ORDER_SEQUENCE'
+  /** A batch carries an older epoch than its producer id's current one (Kafka INVALID_PRODUCER_EPOCH). */
+  | 'LOG_INVALID_PRODUCER_EPOCH'
 
 /** Error codes for configuration problems, shared by every layer. */
 export type ConfigErrorCode = 'CONFIG_INVALID'

@@ -140,12 +140,15 @@ export class RecordBatchBuilder {
   private baseTimestampMs = -1
   private maxTimestampMs = -1
   private built = false
+  /** The options' `baseSequence` until {@link setBaseSequence} changes it. */
+  private baseSequence: number
   /** UTF-8 sizes of the current record's header keys, reused across appends. */
   private readonly headerKeyBytes: number[] = []
 
   /** @throws CONFIG_INVALID listing every invalid option. */
   constructor(options: RecordBatchBuilderOptions = {}) {
     this.options = resolveBuilderOptions(options)
+    this.baseSequence = this.options.baseSequence
     // Start at most at the default batch size: a 1 MiB limit should not cost 1 MiB per open batch.
     this.buf = carveBuffer(
       Math.max(BATCH_HEADER_BYTES, Math.min(this.options.maxBatchBytes, RECORD_BATCH_BUILDER_DEFAULTS.maxBatchBytes)),
@@ -277,6 +280,20 @@ export class RecordBatchBuilder {
   }
 
   /**
+   * Sets the batch's base sequence before `build()`: an idempotent producer numbers a batch when
+   * it is sent, not when it is opened, so a batch that failed before reaching the log gives its
+   * sequence numbers back.
+   * @throws LOG_INVALID_RECORD for a value outside [−1, 2^31 − 1]; LOG_CLOSED after `build()`.
+   */
+  setBaseSequence(sequence: number): void {
+    if (this.built) throw logError('LOG_CLOSED', 'record batch builder already built')
+    if (!Number.isInteger(sequence) || sequence < -1 || sequence > INT32_MAX) {
+      throw logError('LOG_INVALID_RECORD', `base sequence ${sequence} is outside [-1, 2^31 - 1]`, { sequence })
+    }
+    this.baseSequence = sequence
+  }
+
+  /**
    * Finishes the batch: fills the header, compresses the records region when a codec is set,
    * stamps the CRC-32C. The builder is spent afterwards. The returned Buffer is owned by the caller.
    * @throws LOG_INVALID_RECORD when no record was appended (Kafka never writes empty producer batches),
@@ -318,7 +335,7 @@ export class RecordBatchBuilder {
     writeInt64At(out, MAX_TIMESTAMP_OFFSET, this.maxTimestampMs)
     writeInt64At(out, PRODUCER_ID_OFFSET, opts.producerId)
     out.writeInt16BE(opts.producerEpoch, PRODUCER_EPOCH_OFFSET)
-    out.writeInt32BE(opts.baseSequence, BASE_SEQUENCE_OFFSET)
+    out.writeInt32BE(this.baseSequence, BASE_SEQUENCE_OFFSET)
     out.writeInt32BE(this.count, RECORDS_COUNT_OFFSET)
     stampBatchCrc(out, 0, out.length)
     return out

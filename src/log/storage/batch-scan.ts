@@ -79,6 +79,12 @@ export class BatchHeaderCursor {
   advance(): void {
     this.position += this.size
   }
+
+  /** The header bytes of the batch `next()` loaded (a view into the cursor's chunk, valid until the next `next()`). */
+  header(): Uint8Array {
+    const at = this.position - this.chunkStart
+    return this.chunk.subarray(at, at + BATCH_HEADER_BYTES)
+  }
 }
 
 /** One batch seen by {@link scanBatches}: a view of its bytes and where it sits in the file. */

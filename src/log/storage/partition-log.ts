@@ -28,6 +28,8 @@ import { AppendWaiters } from './append-waiters.js'
 import { InactiveSegmentView, type SegmentReplaceOutcome, type SegmentSnapshot } from './segment-snapshot.js'
 import { emptyRecoveryReport, loadPartition, type RecoveryReport } from './partition-recovery.js'
 import { ReadBufferPool } from './read-pool.js'
+import { PartitionProducers, hasProducerIdAt } from './partition-producers.js'
+import type { ProducerBatchInfo, ProducerBatchMetadata } from './producer-state.js'
 import { BatchHeaderCursor } from './batch-scan.js'
 import {
   ATTRIBUTES_OFFSET,
@@ -45,6 +47,7 @@ import {
   stampBatchCrc,
   validateBatchAt,
   attributesAt,
+  isControlAt,
 } from '../record/record-batch-v2.js'
 import { writeInt64At } from '../binary/writer.js'
 
@@ -83,6 +86,12 @@ export interface AppendResult {
   /** The broker time stamped on the batch for LogAppendTime topics, −1 otherwise. */
   logAppendTimeMs: number
   recordCount: number
+  /**
+   * True when the batch repeated one of its idempotent producer's last 5 batches: nothing was
+   * appended, and the offsets (and log append time) are those of the original (Kafka answers a
+   * retried batch the same way).
+   */
+  duplicate?: boolean
 }
 
 export interface AppendOptions {
@@ -125,6 +134,8 @@ export class PartitionLog {
   )
   /** Segments replaced by a swap, their files unlinked, still open (see releaseReplacedSegments). */
   private replaced: LogSegment[] = []
+  /** Idempotent-producer state and its snapshot files. */
+  private readonly producers: PartitionProducers
   private failure: LogError | undefined
   private closed = false
 
@@ -137,6 +148,7 @@ export class PartitionLog {
     this.clock = options.clock
     this.pool = options.readPool ?? new ReadBufferPool()
     this.recoveryReport = emptyRecoveryReport()
+    this.producers = new PartitionProducers(this.io, this.dir, { topic: this.topic, partition: this.partition })
     this.commit = new GroupCommit(
       {
         logEndOffset: () => this.logEnd,
@@ -228,6 +240,7 @@ export class PartitionLog {
     let offsetCount = 0
     let records = 0
     let firstMaxTimestamp = -1
+    let producer: ProducerBatchInfo | undefined
     while (pos < length) {
       const size = options.trusted ? this.checkFraming(batches, pos, length) : validateBatchAt(batches, pos, length)
       if (size > this.config.maxMessageBytes) {
@@ -236,6 +249,21 @@ export class PartitionLog {
           `batch of ${size} bytes exceeds max.message.bytes ${this.config.maxMessageBytes} for ${this.topic}-${this.partition}`,
           { ...this.ids(), sizeBytes: size, maxMessageBytes: this.config.maxMessageBytes },
         )
+      }
+      // Control batches (transaction markers) carry a producer id but no sequence; they are not
+      // client data and do not take part in deduplication.
+      if (hasProducerIdAt(batches, pos) && !isControlAt(batches, pos)) {
+        // Kafka's rule for produce requests: an idempotent batch travels alone, so a duplicate
+        // can be answered for the whole append.
+        if (pos !== 0 || size !== length) {
+          throw logError('LOG_INVALID_RECORD', `a batch with a producer id must be appended alone to ${this.topic}-${this.partition}`, {
+            ...this.ids(),
+            position: pos,
+          })
+        }
+        const checked = this.producers.check(batches, pos)
+        if (checked.duplicate !== undefined) return this.duplicateOf(checked.duplicate)
+        producer = checked.info
       }
       if (pos === 0) firstMaxTimestamp = maxTimestampAt(batches, pos) ?? -1
       offsetCount += lastOffsetDeltaAt(batches, pos) + 1
@@ -267,10 +295,22 @@ export class PartitionLog {
       this.rollBackFailedAppend(active, sizeBefore, err)
     }
     this.logEnd = next
+    if (producer !== undefined) this.producers.appended(producer, baseOffset, lastOffset, firstMaxTimestamp)
     this.commit.noteAppend(active, records)
     if (!this.appendWaiters.isEmpty) this.appendWaiters.wake(next)
     if (this.commit.unflushedMessages >= this.config.flushMessages) void this.flush().catch(() => undefined)
     return { baseOffset, lastOffset, logAppendTimeMs: nowMs, recordCount: records }
+  }
+
+  /** The answer to a retried idempotent batch: its original offsets, nothing appended. */
+  private duplicateOf(original: ProducerBatchMetadata): AppendResult {
+    return {
+      baseOffset: original.firstOffset,
+      lastOffset: original.lastOffset,
+      logAppendTimeMs: this.config.messageTimestampType === 'LogAppendTime' ? original.timestampMs : -1,
+      recordCount: original.lastOffset - original.firstOffset + 1,
+      duplicate: true,
+    }
   }
 
   private checkFraming(buf: Uint8Array, pos: number, end: number): number {
@@ -341,6 +381,8 @@ export class PartitionLog {
     try {
       old.onBecomeInactive()
       const seg = LogSegment.create(this.io, this.dir, this.logEnd, this.segmentOptions(), this.clock.nowMs())
+      // Kafka snapshots producer state at every roll, named by the new segment's base offset.
+      this.producers.writeSnapshot(this.logEnd)
       // The new files must survive a power loss before any durable ack can point into them.
       this.io.syncDir(this.dir)
       this.segments.push(seg)
@@ -508,6 +550,9 @@ export class PartitionLog {
         // Whole batches go: the cut can fall below a log start inside the batch holding it.
         if (this.logStart > this.logEnd) this.logStart = this.logEnd
       }
+      // Snapshots above the new end describe data that is gone; their removal is made durable
+      // by the directory sync below, before anything can be appended in the truncated range.
+      this.producers.rebuild(this.segments, this.logStart, this.logEnd, [])
       this.io.syncDir(this.dir)
     } catch (err) {
       this.failure = this.ioError('truncate', err)
@@ -558,10 +603,13 @@ export class PartitionLog {
         this.io.syncDir(this.dir)
         for (const path of retired) this.removeInBackground(path)
       }
+      // Snapshots of deleted segments can never be used again (rebuilds start at the first segment).
+      this.producers.deleteSnapshots((offset) => offset < next.baseOffset)
     } catch (err) {
       this.failure = this.ioError('delete segment', err)
       throw this.failure
     }
+    this.producers.state.evictBelow(this.logStart)
     return n
   }
 
@@ -591,6 +639,22 @@ export class PartitionLog {
     let n = 0
     while (n < this.segments.length - 1 && (this.segments[n + 1] as LogSegment).baseOffset <= offset) n++
     if (n > 0) this.deleteOldestSegments(n)
+    else this.producers.state.evictBelow(offset)
+  }
+
+  // ---------------------------------------------------------------- idempotent producers
+
+  /** The producer state of this partition (read-only use: describe, tests). */
+  get producerState(): PartitionProducers['state'] {
+    return this.producers.state
+  }
+
+  /**
+   * Forgets producers that appended nothing for `expirationMs` and have no open transaction
+   * (Kafka `producer.id.expiration.ms`); their next batch is accepted with any sequence.
+   */
+  expireProducers(nowMs: number, expirationMs: number): number {
+    return this.producers.state.expire(nowMs, expirationMs)
   }
 
   // ---------------------------------------------------------------- compaction
@@ -733,6 +797,7 @@ export class PartitionLog {
         // marker written next would vouch for their unsynced tails.
         for (const seg of this.commit.pendingSegments()) if (this.segments.includes(seg)) seg.syncAllNow()
         this.active().syncAllNow()
+        this.producers.writeSnapshot(this.logEnd)
         durable = this.logEnd
       } catch (err) {
         this.failure = this.ioError('close', err)
@@ -786,6 +851,13 @@ export class PartitionLog {
     this.logStart = loaded.logStartOffset
     this.logEnd = loaded.logEndOffset
     this.commit.durableOffset = loaded.recoveryPoint
+    const removedBefore = this.recoveryReport.cleanedUpFiles.length
+    // Above the log end: data that is gone (a torn tail). Below the first segment: left by a
+    // crash in the middle of a retention deletion; nothing can use them.
+    const firstBase = (this.segments[0] as LogSegment).baseOffset
+    const staleSnapshots = this.producers.deleteSnapshots((offset) => offset > this.logEnd || offset < firstBase)
+    this.producers.rebuild(this.segments, this.logStart, this.logEnd, this.recoveryReport.cleanedUpFiles)
+    if (staleSnapshots > 0 || this.recoveryReport.cleanedUpFiles.length > removedBefore) this.io.syncDir(this.dir)
   }
 
   // ---------------------------------------------------------------- helpers

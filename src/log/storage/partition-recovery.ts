@@ -90,7 +90,8 @@ function recover(ctx: RecoveryContext, input: RecoveryInput, segments: LogSegmen
   const bases: number[] = []
   for (const name of names) {
     const parsed = parseSegmentFileName(name)
-    if (!parsed) {
+    // `.tmp`: an interrupted atomic write (a checkpoint, or a producer snapshot `<offset>.snapshot.tmp`).
+    if (!parsed || parsed.suffix.endsWith('.tmp')) {
       if (name.endsWith('.tmp')) removeLeftover(ctx, name)
       continue
     }

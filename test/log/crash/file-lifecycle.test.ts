@@ -109,6 +109,10 @@ function inspect(broker: Broker, io: FaultFileIO): State | string {
       const bases = new Set(infos.map((s) => s.baseOffset))
       for (const name of files) {
         const parsed = parseSegmentFileName(name)
+        // A producer snapshot may sit at any offset in [first segment base, log end]; never above it.
+        const isSnapshot =
+          parsed?.suffix === '.snapshot' && parsed.baseOffset >= (infos[0]?.baseOffset ?? 0) && parsed.baseOffset <= log.logEndOffset
+        if (isSnapshot) continue
         if (!parsed || !bases.has(parsed.baseOffset) || !['.log', '.index', '.timeindex', '.txnindex'].includes(parsed.suffix)) {
           return `${key(tp)} holds a stray file ${name}`
         }

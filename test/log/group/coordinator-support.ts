@@ -43,15 +43,7 @@ export function joinRequest(overrides: Partial<JoinGroupRequest> = {}): JoinGrou
   }
 }
 
-/** The code of what `fn` throws or rejects with; undefined when it succeeds. */
-export async function codeOf(fn: () => unknown): Promise<string | undefined> {
-  try {
-    await fn()
-  } catch (err) {
-    return (err as { code?: string }).code
-  }
-  return undefined
-}
+export { codeOf } from '../../support/error-code.js'
 
 /** The error `fn` throws or rejects with. */
 export async function errorOf(fn: () => unknown): Promise<{ code?: string; retriable?: boolean } | undefined> {

@@ -36,6 +36,13 @@ export interface ProducerConfig extends RecordAccumulatorConfig {
    * partitioner gets no stickiness hooks.
    */
   readonly partitioner: Partitioner | undefined
+  /**
+   * Kafka `enable.idempotence`: the producer gets a producer id and numbers its batches per
+   * partition, so the log appends each batch once and in order even when it is sent again.
+   * Default: on when `acks` is `'all'` (Kafka's default since 3.0; like Kafka, another `acks`
+   * turns the default off, and asking for it explicitly with `acks` 0 or 1 is `CONFIG_INVALID`).
+   */
+  readonly enableIdempotence: boolean
 }
 
 export type ProducerConfigInput = Partial<ProducerConfig>
@@ -45,6 +52,7 @@ export const PRODUCER_DEFAULTS: ProducerConfig = Object.freeze({
   acks: 'all',
   durableAcks: false,
   partitioner: undefined,
+  enableIdempotence: true,
 })
 
 const ACKS: readonly ProducerAcks[] = [0, 1, 'all']
@@ -86,6 +94,14 @@ export function resolveProducerConfig(input: ProducerConfigInput = {}): Producer
     problems.push({ path: 'durableAcks', reason: 'wrong-type', message: 'durableAcks must be a boolean' })
   } else if (durableAcks && acks === 0) {
     problems.push({ path: 'durableAcks', reason: 'conflict', message: 'durableAcks needs acks 1 or all (acks 0 waits for nothing)' })
+  }
+  const enableIdempotence = input.enableIdempotence
+  if (enableIdempotence === undefined) {
+    merged['enableIdempotence'] = acks === 'all'
+  } else if (typeof enableIdempotence !== 'boolean') {
+    problems.push({ path: 'enableIdempotence', reason: 'wrong-type', message: 'enableIdempotence must be a boolean' })
+  } else if (enableIdempotence && acks !== 'all') {
+    problems.push({ path: 'enableIdempotence', reason: 'conflict', message: "enableIdempotence needs acks 'all' (as in Kafka)" })
   }
   const partitioner = merged['partitioner']
   if (partitioner !== undefined && typeof partitioner !== 'function') {

@@ -38,6 +38,8 @@ export interface ProducerLog {
   append(tp: TopicPartition, batch: Buffer): AppendResult
   /** `append`, resolving after the group commit that makes the batch durable. */
   appendDurable(tp: TopicPartition, batch: Buffer): Promise<AppendResult>
+  /** A fresh producer id and epoch for an idempotent producer. @throws `LOG_IO_ERROR`, `LOG_CLOSED`. */
+  initProducerId(): { producerId: bigint; producerEpoch: number }
 }
 
 export interface ProducerOptions {
@@ -83,6 +85,7 @@ export class EmbeddedProducer implements Producer {
       config: { batchBytes, lingerMs, bufferMemoryBytes, maxBlockMs, maxRequestBytes, compression },
       clock: log.clock,
       drain,
+      producerIdentity: this.config.enableIdempotence ? log.initProducerId() : undefined,
     })
   }
 

@@ -26,6 +26,7 @@ import { MillraceError, logError, type LogErrorCode } from '../../errors.js'
 import { RecordBatchBuilder } from '../../record/batch-builder.js'
 import { BATCH_HEADER_BYTES } from '../../record/record-batch-v2.js'
 import type { RecordInput } from '../../record/record.js'
+import { incrementSequence } from '../../storage/producer-state.js'
 import type { TopicPartition } from '../../topic-partition.js'
 import { ProducerBatch, RecordReceipt, type DrainResult } from './producer-batch.js'
 import {
@@ -45,6 +46,18 @@ export interface RecordAccumulatorOptions {
   config?: RecordAccumulatorConfigInput
   clock: Clock
   drain: DrainBatch
+  /**
+   * The idempotent producer's identity: batches carry it and a per-partition base sequence,
+   * assigned when a batch is drained (so a batch that fails gives its sequences back). Absent for
+   * a producer without idempotence.
+   */
+  producerIdentity?: ProducerIdentity
+}
+
+/** A producer id and epoch (Kafka `ProducerIdAndEpoch`). */
+export interface ProducerIdentity {
+  readonly producerId: bigint
+  readonly producerEpoch: number
 }
 
 export interface AppendOptions {
@@ -68,6 +81,8 @@ interface PartitionQueue {
   inFlight: ProducerBatch | undefined
   /** The most recent batch of this partition (open, ready, in flight or settled). */
   last: ProducerBatch | undefined
+  /** Idempotence: the base sequence of the next batch drained. */
+  nextSequence: number
 }
 
 /** An append waiting for buffer memory. */
@@ -97,6 +112,7 @@ export class RecordAccumulator {
   readonly config: RecordAccumulatorConfig
   private readonly clock: Clock
   private readonly drain: DrainBatch
+  private readonly identity: ProducerIdentity | undefined
   /** topic → partition number → queue; no per-record string keys. */
   private readonly queues = new Map<string, PartitionQueue[]>()
   /** FIFO of waiting appends: live and done ones from `waitersHead` on (see the file comment). */
@@ -118,6 +134,7 @@ export class RecordAccumulator {
     this.config = resolveRecordAccumulatorConfig(options.config)
     this.clock = options.clock
     this.drain = options.drain
+    this.identity = options.producerIdentity
     this.probe = new RecordBatchBuilder({ maxBatchBytes: BATCH_HEADER_BYTES })
     this.maxRecordBytes = Math.min(this.config.maxRequestBytes, this.config.bufferMemoryBytes)
   }
@@ -312,7 +329,13 @@ export class RecordAccumulator {
   }
 
   private newBuilder(): RecordBatchBuilder {
-    return new RecordBatchBuilder({ compression: this.config.compression, maxBatchBytes: this.config.batchBytes })
+    const identity = this.identity
+    return new RecordBatchBuilder({
+      compression: this.config.compression,
+      maxBatchBytes: this.config.batchBytes,
+      producerId: identity === undefined ? -1n : identity.producerId,
+      producerEpoch: identity === undefined ? -1 : identity.producerEpoch,
+    })
   }
 
   private queueOf(topic: string, partition: number): PartitionQueue {
@@ -323,7 +346,15 @@ export class RecordAccumulator {
     }
     let queue = partitions[partition]
     if (queue === undefined) {
-      queue = { tp: { topic, partition }, open: undefined, lingerTimer: undefined, ready: [], inFlight: undefined, last: undefined }
+      queue = {
+        tp: { topic, partition },
+        open: undefined,
+        lingerTimer: undefined,
+        ready: [],
+        inFlight: undefined,
+        last: undefined,
+        nextSequence: 0,
+      }
       partitions[partition] = queue
     }
     return queue
@@ -349,8 +380,13 @@ export class RecordAccumulator {
     queue.inFlight = batch
     batch.markInFlight()
     let pending: Promise<DrainResult>
+    const baseSequence = queue.nextSequence
     try {
       const recordCount = batch.builder.recordCount
+      if (this.identity !== undefined) {
+        batch.builder.setBaseSequence(baseSequence)
+        queue.nextSequence = incrementSequence(baseSequence, recordCount)
+      }
       pending = this.drain(queue.tp, batch.builder.build(), recordCount)
     } catch (err) {
       // A codec failure in build() or a drain that throws synchronously fails this batch only.
@@ -358,7 +394,12 @@ export class RecordAccumulator {
     }
     pending.then(
       (result) => this.settle(queue, batch, result, undefined),
-      (err: unknown) => this.settle(queue, batch, undefined, err),
+      (err: unknown) => {
+        // Nothing of the batch reached the log (appends are all-or-nothing), and no later batch
+        // of the partition is numbered yet (one in flight): its sequences are free again.
+        queue.nextSequence = baseSequence
+        this.settle(queue, batch, undefined, err)
+      },
     )
   }
 

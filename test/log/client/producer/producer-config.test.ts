@@ -15,11 +15,25 @@ function problemsOf(input: ProducerConfigInput): Record<string, string> {
 }
 
 describe('resolveProducerConfig', () => {
-  it('defaults to acks all, no durable acks, the default partitioner and the accumulator defaults', () => {
+  it('defaults to acks all, idempotence, no durable acks, the default partitioner and the accumulator defaults', () => {
     const config = resolveProducerConfig()
-    expect(config).toEqual({ ...RECORD_ACCUMULATOR_DEFAULTS, acks: 'all', durableAcks: false, partitioner: undefined })
+    expect(config).toEqual({
+      ...RECORD_ACCUMULATOR_DEFAULTS,
+      acks: 'all',
+      durableAcks: false,
+      partitioner: undefined,
+      enableIdempotence: true,
+    })
     expect(Object.isFrozen(config)).toBe(true)
     expect(Object.isFrozen(PRODUCER_DEFAULTS)).toBe(true)
+  })
+
+  it('turns default idempotence off for acks 0 and 1, and refuses it when asked for with them (as Kafka)', () => {
+    expect(resolveProducerConfig({ acks: 1 }).enableIdempotence).toBe(false)
+    expect(resolveProducerConfig({ acks: 0 }).enableIdempotence).toBe(false)
+    expect(resolveProducerConfig({ acks: 'all', enableIdempotence: false }).enableIdempotence).toBe(false)
+    expect(problemsOf({ acks: 1, enableIdempotence: true })).toEqual({ enableIdempotence: 'conflict' })
+    expect(problemsOf({ enableIdempotence: 'yes' } as unknown as ProducerConfigInput)).toEqual({ enableIdempotence: 'wrong-type' })
   })
 
   it('merges given values and ignores undefined ones', () => {

@@ -337,6 +337,7 @@ function gatedLog(broker: Broker, clock: ManualClock): { log: ProducerLog; open:
     partitionCount: (topic) => broker.describeTopic(topic).partitions.length,
     append: (tp, batch) => broker.append(tp, batch, { trusted: true }),
     appendDurable: (tp, batch) => gate.then(() => broker.appendDurable(tp, batch, { trusted: true })),
+    initProducerId: () => broker.initProducerId(),
   }
   return { log, open: () => open() }
 }
