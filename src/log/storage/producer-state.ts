@@ -68,7 +68,12 @@ export class ProducerStateEntry {
   /** The retained batch with exactly this epoch and sequence range (Kafka `findDuplicateBatch`). */
   findDuplicate(epoch: number, firstSeq: number, lastSeq: number): ProducerBatchMetadata | undefined {
     if (epoch !== this.epoch) return undefined
-    return this.batches.find((b) => b.firstSeq === firstSeq && b.lastSeq === lastSeq)
+    const batches = this.batches
+    for (let i = batches.length - 1; i >= 0; i--) {
+      const b = batches[i] as ProducerBatchMetadata
+      if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return b
+    }
+    return undefined
   }
 
   /** Records a batch; a new epoch starts an empty window (Kafka `maybeUpdateProducerEpoch`). */
@@ -109,6 +114,11 @@ export interface PartitionIds {
 /** The producer states of one partition (see the file comment). */
 export class ProducerStateManager {
   private readonly producers = new Map<bigint, ProducerStateEntry>()
+  /**
+   * The entry of the last batch applied: a partition usually hears from one producer at a time,
+   * and comparing two bigints is much cheaper than hashing one for the map.
+   */
+  private lastEntry: ProducerStateEntry | undefined
 
   constructor(private readonly ids: PartitionIds) {}
 
@@ -117,6 +127,12 @@ export class ProducerStateManager {
   }
 
   findEntry(producerId: bigint): ProducerStateEntry | undefined {
+    return this.producers.get(producerId)
+  }
+
+  private entryOf(producerId: bigint): ProducerStateEntry | undefined {
+    const last = this.lastEntry
+    if (last !== undefined && last.producerId === producerId) return last
     return this.producers.get(producerId)
   }
 
@@ -134,16 +150,15 @@ export class ProducerStateManager {
    *   epoch bump, does not start at 0).
    */
   checkClientBatch(info: ProducerBatchInfo): ProducerBatchMetadata | undefined {
-    const entry = this.producers.get(info.producerId)
+    const entry = this.entryOf(info.producerId)
     if (entry === undefined) return undefined // unknown (new, expired or retained away): any sequence
     const duplicate = entry.findDuplicate(info.epoch, info.firstSeq, info.lastSeq)
     if (duplicate !== undefined) return duplicate
-    const details = { ...this.ids, producerId: info.producerId, epoch: info.epoch, sequence: info.firstSeq }
     if (info.epoch < entry.epoch) {
       throw logError(
         'LOG_INVALID_PRODUCER_EPOCH',
         `producer ${info.producerId} wrote with epoch ${info.epoch} to ${this.ids.topic}-${this.ids.partition}, older than its epoch ${entry.epoch}`,
-        details,
+        { ...this.ids, producerId: info.producerId, epoch: info.epoch, sequence: info.firstSeq },
       )
     }
     if (info.epoch !== entry.epoch) {
@@ -157,11 +172,12 @@ export class ProducerStateManager {
 
   /** Applies an appended data batch (append path and replay alike). */
   applyBatch(info: ProducerBatchInfo, firstOffset: number, lastOffset: number, timestampMs: number): void {
-    let entry = this.producers.get(info.producerId)
+    let entry = this.entryOf(info.producerId)
     if (entry === undefined) {
       entry = new ProducerStateEntry(info.producerId)
       this.producers.set(info.producerId, entry)
     }
+    this.lastEntry = entry
     entry.addBatch(info.epoch, { firstSeq: info.firstSeq, lastSeq: info.lastSeq, firstOffset, lastOffset, timestampMs })
     if (info.isTransactional && entry.currentTxnFirstOffset < 0) entry.currentTxnFirstOffset = firstOffset
   }
@@ -174,6 +190,7 @@ export class ProducerStateManager {
     let n = 0
     for (const [id, entry] of this.producers) {
       if (entry.currentTxnFirstOffset < 0 && (entry.batches.length === 0 || entry.lastOffset < logStartOffset)) {
+        if (entry === this.lastEntry) this.lastEntry = undefined
         this.producers.delete(id)
         n++
       }
@@ -189,6 +206,7 @@ export class ProducerStateManager {
     let n = 0
     for (const [id, entry] of this.producers) {
       if (entry.currentTxnFirstOffset < 0 && nowMs - entry.lastTimestampMs >= expirationMs) {
+        if (entry === this.lastEntry) this.lastEntry = undefined
         this.producers.delete(id)
         n++
       }
@@ -198,6 +216,7 @@ export class ProducerStateManager {
 
   clear(): void {
     this.producers.clear()
+    this.lastEntry = undefined
   }
 
   /** The state as snapshot rows: each producer's last batch only (as Kafka writes it). */
@@ -219,7 +238,7 @@ export class ProducerStateManager {
 
   /** Replaces the state with a snapshot's rows. */
   loadSnapshot(rows: readonly ProducerSnapshotEntry[]): void {
-    this.producers.clear()
+    this.clear()
     for (const row of rows) {
       const entry = new ProducerStateEntry(row.producerId)
       entry.epoch = row.epoch
