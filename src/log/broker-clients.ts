@@ -20,6 +20,8 @@ export interface ClientHost {
   appendDurable(tp: TopicPartition, batches: Uint8Array, options: { trusted: boolean }): Promise<AppendResult>
   read(tp: TopicPartition, offset: number, maxBytes: number, maxOffset?: number): Uint8Array
   offsets(tp: TopicPartition): { logStartOffset: number; logEndOffset: number }
+  lastStableOffset(tp: TopicPartition): number
+  abortedTransactions(tp: TopicPartition, offset: number, upperBoundOffset: number): ReadonlyArray<{ producerId: bigint; firstOffset: number }>
   waitForAppend(tp: TopicPartition, offset: number, signal?: AbortSignal): Promise<void>
   offsetForTimestamp(tp: TopicPartition, timestampMs: number): TimestampOffset | undefined
   groupCoordinator(): GroupCoordinatorApi
@@ -41,8 +43,8 @@ export function consumerLogOf(host: ClientHost, clock: Clock): ConsumerLog {
     clock,
     read: (tp, offset, maxBytes, maxOffset) => host.read(tp, offset, maxBytes, maxOffset),
     offsets: (tp) => host.offsets(tp),
-    // Transactions arrive with the next issue; until then every appended record is stable.
-    lastStableOffset: (tp) => host.offsets(tp).logEndOffset,
+    lastStableOffset: (tp) => host.lastStableOffset(tp),
+    abortedTransactions: (tp, offset, upperBoundOffset) => host.abortedTransactions(tp, offset, upperBoundOffset),
     waitForAppend: (tp, offset, signal) => host.waitForAppend(tp, offset, signal),
     offsetForTimestamp: (tp, timestampMs) => host.offsetForTimestamp(tp, timestampMs),
     partitionCount: (topic) => host.partitionCount(topic),

@@ -41,6 +41,7 @@ import { LogCleanerManager, type CompactedPartition } from './cleaner/log-cleane
 import { rejectNullKeys } from './record-validation.js'
 import { BackgroundTasks } from './background-tasks.js'
 import { ProducerIdAllocator } from './producer-ids.js'
+import type { AbortedTxn } from './storage/txn-index.js'
 import type { TopicPartition } from './topic-partition.js'
 import {
   checkPartitionCount,
@@ -332,6 +333,16 @@ export class Broker implements LogClient {
     const result = log.append(batches, { trusted: options.trusted })
     await log.flush()
     return result
+  }
+
+  /** The partition's last stable offset: where `read_committed` readers stop (the log end without open transactions). */
+  lastStableOffset(tp: TopicPartition): number {
+    return this.partitionLog(tp).lastStableOffset
+  }
+
+  /** Aborted transactions overlapping `[offset, upperBoundOffset)` of `tp`, from its aborted-transaction indexes. */
+  abortedTransactions(tp: TopicPartition, offset: number, upperBoundOffset: number): AbortedTxn[] {
+    return this.partitionLog(tp).abortedTransactions(offset, upperBoundOffset)
   }
 
   /**
@@ -657,8 +668,9 @@ export class Broker implements LogClient {
   private compactedPartitions(): CompactedPartition[] {
     const out: CompactedPartition[] = []
     forEachOpenPartition(this.topics, (topic, partition, log, state) => {
-      // maxCleanableOffset defaults to the log end; with transactions it becomes the LSO.
-      if (state.config.cleanupPolicy.compact) out.push({ topic, partition, log, config: state.config })
+      // Nothing at or past the last stable offset is cleaned: an open transaction's records are
+      // not decided yet (Kafka cleans up to the first unstable offset).
+      if (state.config.cleanupPolicy.compact) out.push({ topic, partition, log, config: state.config, maxCleanableOffset: log.lastStableOffset })
     })
     return out
   }

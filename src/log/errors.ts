@@ -98,6 +98,14 @@ export type LogErrorCode =
   | 'LOG_OUT_OF_ORDER_SEQUENCE'
   /** A batch carries an older epoch than its producer id's current one (Kafka INVALID_PRODUCER_EPOCH). */
   | 'LOG_INVALID_PRODUCER_EPOCH'
+  /**
+   * A call or batch that is illegal in the transaction's state (Kafka INVALID_TXN_STATE): a
+   * non-transactional batch from a producer with an open transaction, a transactional batch for
+   * a partition not in the producer's transaction, commit without begin.
+   */
+  | 'LOG_INVALID_TXN_STATE'
+  /** A transaction marker from an older coordinator epoch than the partition has seen (Kafka TRANSACTION_COORDINATOR_FENCED). */
+  | 'LOG_TRANSACTION_COORDINATOR_FENCED'
 
 /** Error codes for configuration problems, shared by every layer. */
 export type ConfigErrorCode = 'CONFIG_INVALID'

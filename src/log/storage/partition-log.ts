@@ -28,7 +28,8 @@ import { AppendWaiters } from './append-waiters.js'
 import { InactiveSegmentView, type SegmentReplaceOutcome, type SegmentSnapshot } from './segment-snapshot.js'
 import { emptyRecoveryReport, loadPartition, type RecoveryReport } from './partition-recovery.js'
 import { ReadBufferPool } from './read-pool.js'
-import { PartitionProducers, hasProducerIdAt } from './partition-producers.js'
+import { PartitionProducers, hasProducerIdAt, type TxnMarker } from './partition-producers.js'
+import type { AbortedTxn } from './txn-index.js'
 import type { ProducerBatchInfo, ProducerBatchMetadata } from './producer-state.js'
 import { BatchHeaderCursor } from './batch-scan.js'
 import {
@@ -241,6 +242,7 @@ export class PartitionLog {
     let records = 0
     let firstMaxTimestamp = -1
     let producer: ProducerBatchInfo | undefined
+    let marker: TxnMarker | undefined
     while (pos < length) {
       const size = options.trusted ? this.checkFraming(batches, pos, length) : validateBatchAt(batches, pos, length)
       if (size > this.config.maxMessageBytes) {
@@ -250,20 +252,23 @@ export class PartitionLog {
           { ...this.ids(), sizeBytes: size, maxMessageBytes: this.config.maxMessageBytes },
         )
       }
-      // Control batches (transaction markers) carry a producer id but no sequence; they are not
-      // client data and do not take part in deduplication.
-      if (hasProducerIdAt(batches, pos) && !isControlAt(batches, pos)) {
-        // Kafka's rule for produce requests: an idempotent batch travels alone, so a duplicate
-        // can be answered for the whole append.
+      if (hasProducerIdAt(batches, pos)) {
+        // Kafka's rule for produce requests: a batch with a producer id travels alone, so a
+        // duplicate can be answered for the whole append (and a marker ends exactly one batch).
         if (pos !== 0 || size !== length) {
           throw logError('LOG_INVALID_RECORD', `a batch with a producer id must be appended alone to ${this.topic}-${this.partition}`, {
             ...this.ids(),
             position: pos,
           })
         }
-        const checked = this.producers.check(batches, pos)
-        if (checked.duplicate !== undefined) return this.duplicateOf(checked.duplicate)
-        producer = checked.info
+        if (isControlAt(batches, pos)) {
+          // A transaction marker: no sequence, no dedup; it closes the producer's transaction.
+          marker = this.producers.checkMarker(batches, pos)
+        } else {
+          const checked = this.producers.check(batches, pos)
+          if (checked.duplicate !== undefined) return this.duplicateOf(checked.duplicate)
+          producer = checked.info
+        }
       }
       if (pos === 0) firstMaxTimestamp = maxTimestampAt(batches, pos) ?? -1
       offsetCount += lastOffsetDeltaAt(batches, pos) + 1
@@ -296,10 +301,53 @@ export class PartitionLog {
     }
     this.logEnd = next
     if (producer !== undefined) this.producers.appended(producer, baseOffset, lastOffset, firstMaxTimestamp)
+    if (marker !== undefined) this.closeTransaction(active, marker, baseOffset, firstMaxTimestamp)
     this.commit.noteAppend(active, records)
     if (!this.appendWaiters.isEmpty) this.appendWaiters.wake(next)
     if (this.commit.unflushedMessages >= this.config.flushMessages) void this.flush().catch(() => undefined)
     return { baseOffset, lastOffset, logAppendTimeMs: nowMs, recordCount: records }
+  }
+
+  /**
+   * A marker was appended at `markerOffset`: the producer's transaction is closed, and an abort
+   * gets its entry in the segment's aborted-transaction index, stamped with the LSO after it.
+   */
+  private closeTransaction(segment: LogSegment, marker: TxnMarker, markerOffset: number, timestampMs: number): void {
+    const aborted = this.producers.marked(marker, markerOffset, timestampMs)
+    if (aborted === undefined) return
+    try {
+      segment.txnIndex().append({ ...aborted, lastStableOffset: this.lastStableOffset })
+    } catch (err) {
+      // The marker is in the log but its index entry is not: stop, and let recovery rebuild it.
+      this.failure = this.ioError('append aborted-transaction index', err)
+      throw this.failure
+    }
+  }
+
+  /**
+   * Kafka's last stable offset: the first offset of the oldest open transaction, or the log end
+   * when none is open. `read_committed` readers never read at or past it.
+   */
+  get lastStableOffset(): number {
+    return this.producers.state.firstUnstableOffset() ?? this.logEnd
+  }
+
+  /**
+   * Aborted transactions that overlap `[fetchOffset, upperBoundOffset)`, from the aborted-
+   * transaction indexes of the segments from the one holding `fetchOffset` on (Kafka
+   * `collectAbortedTransactions`), for `read_committed` readers to skip their batches.
+   */
+  abortedTransactions(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    this.ensureReadable()
+    const out: AbortedTxn[] = []
+    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
+      const seg = this.segments[i] as LogSegment
+      if (!seg.hasTxnIndex()) continue
+      const { aborted, complete } = seg.txnIndex().collect(fetchOffset, upperBoundOffset)
+      out.push(...aborted)
+      if (complete) break
+    }
+    return out
   }
 
   /** The answer to a retried idempotent batch: its original offsets, nothing appended. */

@@ -33,11 +33,14 @@ import { PRODUCER_SNAPSHOT_SUFFIX, decodeProducerSnapshot, encodeProducerSnapsho
 import {
   ProducerStateManager,
   incrementSequence,
+  type CompletedTxn,
   type PartitionIds,
   type ProducerBatchInfo,
   type ProducerBatchMetadata,
 } from './producer-state.js'
 import { parseSegmentFileName, segmentFileName, type LogSegment } from './segment.js'
+import { RecordBatch } from '../record/record-batch.js'
+import { readControlRecord } from '../record/control-record.js'
 
 /** True when the batch at `pos` carries a producer id (Kafka `hasProducerId`: id > −1). */
 export function hasProducerIdAt(buf: Uint8Array, pos: number): boolean {
@@ -143,7 +146,10 @@ export class PartitionProducers {
     this.state.clear()
     this.deleteSnapshots((offset) => offset > logEndOffset)
     let from = segments[0]?.baseOffset ?? logStartOffset
-    const candidates = this.snapshotOffsets().filter((offset) => offset >= from)
+    // A segment whose aborted-transaction index recovery emptied is replayed from its start.
+    const firstStale = segments.find((seg) => seg.txnIndexStale)
+    const latestUsable = firstStale === undefined ? logEndOffset : firstStale.baseOffset
+    const candidates = this.snapshotOffsets().filter((offset) => offset >= from && offset <= latestUsable)
     for (let i = candidates.length - 1; i >= 0; i--) {
       const offset = candidates[i] as number
       const name = segmentFileName(offset, PRODUCER_SNAPSHOT_SUFFIX)
@@ -161,6 +167,7 @@ export class PartitionProducers {
       }
     }
     this.replay(segments, from, logEndOffset)
+    for (const seg of segments) seg.txnIndexStale = false
     this.state.evictBelow(logStartOffset)
   }
 
@@ -173,10 +180,65 @@ export class PartitionProducers {
         if (cursor.lastOffset < from) continue
         if (cursor.baseOffset >= to) break
         const header = cursor.header()
-        if (!hasProducerIdAt(header, 0) || (attributesAt(header, 0) & CONTROL_FLAG_MASK) !== 0) continue
+        if (!hasProducerIdAt(header, 0)) continue
+        if ((attributesAt(header, 0) & CONTROL_FLAG_MASK) !== 0) {
+          this.replayMarker(seg, cursor)
+          continue
+        }
         const info = producerBatchInfoAt(header, 0, this.ids)
         this.state.applyBatch(info, cursor.baseOffset, cursor.lastOffset, cursor.maxTimestamp)
       }
     }
   }
+
+  /** A marker met in replay: the same transition as {@link marked}, and its index entry when the segment's index was emptied. */
+  private replayMarker(seg: LogSegment, cursor: BatchHeaderCursor): void {
+    const bytes = Buffer.allocUnsafe(cursor.size)
+    if (seg.log.read(bytes, 0, cursor.size, cursor.position) !== cursor.size) return
+    const marker = markerOf(bytes, 0)
+    if (marker === undefined) return
+    const completed = this.state.applyMarker(marker.producerId, marker.epoch, marker.coordinatorEpoch, cursor.baseOffset, cursor.maxTimestamp)
+    if (completed !== undefined && marker.type === 'ABORT' && seg.txnIndexStale) {
+      seg.txnIndex().append({ ...completed, lastStableOffset: this.state.firstUnstableOffset() ?? cursor.lastOffset + 1 })
+    }
+  }
+
+  // ---------------------------------------------------------------- transaction markers
+
+  /**
+   * Checks the control batch at `pos` (alone in its append) before it is written; returns its
+   * marker, `undefined` for a control record of an unknown type (kept, but without effect).
+   * @throws as {@link ProducerStateManager.checkMarker}; `LOG_CORRUPT_BATCH` for a malformed marker.
+   */
+  checkMarker(buf: Uint8Array, pos: number): TxnMarker | undefined {
+    const marker = markerOf(buf, pos)
+    if (marker !== undefined) this.state.checkMarker(marker.producerId, marker.epoch, marker.coordinatorEpoch)
+    return marker
+  }
+
+  /**
+   * Applies an appended marker; returns the transaction it aborted (for the caller's
+   * aborted-transaction index, with the LSO after it), `undefined` for a commit or when no
+   * transaction was open.
+   */
+  marked(marker: TxnMarker, markerOffset: number, timestampMs: number): CompletedTxn | undefined {
+    const completed = this.state.applyMarker(marker.producerId, marker.epoch, marker.coordinatorEpoch, markerOffset, timestampMs)
+    return marker.type === 'ABORT' ? completed : undefined
+  }
+}
+
+/** A COMMIT or ABORT marker and whose transaction it ends. */
+export interface TxnMarker {
+  type: 'COMMIT' | 'ABORT'
+  producerId: bigint
+  epoch: number
+  coordinatorEpoch: number
+}
+
+/** The marker of the control batch at `pos`; `undefined` for a control record of unknown type. */
+function markerOf(buf: Uint8Array, pos: number): TxnMarker | undefined {
+  const batch = new RecordBatch(buf, pos)
+  const record = readControlRecord(batch)
+  if (record.type === 'UNKNOWN') return undefined
+  return { type: record.type, producerId: batch.producerId, epoch: batch.producerEpoch, coordinatorEpoch: record.coordinatorEpoch }
 }

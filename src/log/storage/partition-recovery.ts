@@ -117,11 +117,13 @@ function recover(ctx: RecoveryContext, input: RecoveryInput, segments: LogSegmen
       // Its index files may be the replaced segment's (a swap renames them one by one):
       // rebuild. The cleaned data was fsynced before the swap committed, so damage is corruption.
       report.rebuiltIndexes.push(seg.fileName)
+      seg.resetTxnIndexForReplay()
       const result = seg.recover()
       if (result.error) throw corruptSegment(ctx, seg, result.validEnd, result.error)
     } else if (i < firstUnflushed) {
       if (!seg.loadIndexes()) {
         report.rebuiltIndexes.push(seg.fileName)
+        seg.resetTxnIndexForReplay()
         const result = seg.recover()
         if (result.error) {
           // Below the recovery point (or after a clean shutdown) every byte had been fsynced.
@@ -164,6 +166,7 @@ function recover(ctx: RecoveryContext, input: RecoveryInput, segments: LogSegmen
 function recoverSegment(ctx: RecoveryContext, segments: LogSegment[], recoveryPoint: number, index: number): boolean {
   const seg = segments[index] as LogSegment
   ctx.report.scannedSegments++
+  seg.resetTxnIndexForReplay()
   const result = seg.recover()
   if (!result.error) return cutAfterMissingOffsets(ctx, segments, recoveryPoint, index)
   // The scan's offset, not `seg.nextOffset`: a batch whose (CRC-unprotected) baseOffset was

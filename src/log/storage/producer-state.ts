@@ -31,6 +31,14 @@ export interface ProducerBatchMetadata {
   readonly timestampMs: number
 }
 
+/** A transaction a marker closed in this partition: from its first batch to the marker. */
+export interface CompletedTxn {
+  readonly producerId: bigint
+  readonly firstOffset: number
+  /** The marker's offset. */
+  readonly lastOffset: number
+}
+
 /** The producer fields of one data batch, as its header states them. */
 export interface ProducerBatchInfo {
   producerId: bigint
@@ -119,11 +127,27 @@ export class ProducerStateManager {
    * and comparing two bigints is much cheaper than hashing one for the map.
    */
   private lastEntry: ProducerStateEntry | undefined
+  /**
+   * Open transactions: first offset → producer id. Appends are sequential, so insertion order is
+   * offset order and the first key is the partition's first unstable offset (O(1) LSO).
+   */
+  private readonly ongoing = new Map<number, bigint>()
 
   constructor(private readonly ids: PartitionIds) {}
 
   get size(): number {
     return this.producers.size
+  }
+
+  /** First offset of the oldest open transaction; `undefined` when none is open. */
+  firstUnstableOffset(): number | undefined {
+    for (const first of this.ongoing.keys()) return first
+    return undefined
+  }
+
+  /** Open transactions, oldest first. */
+  ongoingTransactions(): Array<{ producerId: bigint; firstOffset: number }> {
+    return [...this.ongoing].map(([firstOffset, producerId]) => ({ producerId, firstOffset }))
   }
 
   findEntry(producerId: bigint): ProducerStateEntry | undefined {
@@ -167,7 +191,60 @@ export class ProducerStateManager {
       return undefined
     }
     if (!inSequence(entry.lastSeq, info.firstSeq)) throw this.outOfOrder(info, entry, `expected sequence ${incrementSequence(entry.lastSeq, 1)}`)
+    if (!info.isTransactional && entry.currentTxnFirstOffset >= 0) {
+      throw logError(
+        'LOG_INVALID_TXN_STATE',
+        `producer ${info.producerId} sent a non-transactional batch to ${this.ids.topic}-${this.ids.partition} while its transaction is open`,
+        { ...this.ids, producerId: info.producerId, epoch: info.epoch },
+      )
+    }
     return undefined
+  }
+
+  /**
+   * Checks a COMMIT/ABORT marker before it is appended (Kafka `appendEndTxnMarker`'s checks).
+   * @throws `LOG_INVALID_PRODUCER_EPOCH` for an epoch older than the producer's;
+   *   `LOG_TRANSACTION_COORDINATOR_FENCED` for an older coordinator epoch than the last marker's.
+   */
+  checkMarker(producerId: bigint, epoch: number, coordinatorEpoch: number): void {
+    const entry = this.entryOf(producerId)
+    if (entry === undefined) return
+    const details = { ...this.ids, producerId, epoch, coordinatorEpoch }
+    if (epoch < entry.epoch) {
+      throw logError('LOG_INVALID_PRODUCER_EPOCH', `marker of producer ${producerId} has epoch ${epoch}, older than ${entry.epoch}`, details)
+    }
+    if (coordinatorEpoch < entry.coordinatorEpoch) {
+      throw logError(
+        'LOG_TRANSACTION_COORDINATOR_FENCED',
+        `marker of producer ${producerId} comes from coordinator epoch ${coordinatorEpoch}, older than ${entry.coordinatorEpoch}`,
+        details,
+      )
+    }
+  }
+
+  /**
+   * Applies an appended marker: closes the producer's open transaction, if any, and returns it
+   * (its first offset and the marker's offset) — `undefined` when none was open. The marker's
+   * epoch becomes the producer's (a bump empties the dedup window: sequences restart at 0).
+   */
+  applyMarker(producerId: bigint, epoch: number, coordinatorEpoch: number, markerOffset: number, timestampMs: number): CompletedTxn | undefined {
+    let entry = this.entryOf(producerId)
+    if (entry === undefined) {
+      entry = new ProducerStateEntry(producerId)
+      this.producers.set(producerId, entry)
+    }
+    this.lastEntry = entry
+    if (epoch !== entry.epoch) {
+      entry.epoch = epoch
+      entry.batches.length = 0
+    }
+    entry.coordinatorEpoch = coordinatorEpoch
+    entry.lastTimestampMs = timestampMs
+    const firstOffset = entry.currentTxnFirstOffset
+    if (firstOffset < 0) return undefined
+    entry.currentTxnFirstOffset = -1
+    this.ongoing.delete(firstOffset)
+    return { producerId, firstOffset, lastOffset: markerOffset }
   }
 
   /** Applies an appended data batch (append path and replay alike). */
@@ -179,7 +256,10 @@ export class ProducerStateManager {
     }
     this.lastEntry = entry
     entry.addBatch(info.epoch, { firstSeq: info.firstSeq, lastSeq: info.lastSeq, firstOffset, lastOffset, timestampMs })
-    if (info.isTransactional && entry.currentTxnFirstOffset < 0) entry.currentTxnFirstOffset = firstOffset
+    if (info.isTransactional && entry.currentTxnFirstOffset < 0) {
+      entry.currentTxnFirstOffset = firstOffset
+      this.ongoing.set(firstOffset, info.producerId)
+    }
   }
 
   /**
@@ -216,6 +296,7 @@ export class ProducerStateManager {
 
   clear(): void {
     this.producers.clear()
+    this.ongoing.clear()
     this.lastEntry = undefined
   }
 
@@ -252,6 +333,8 @@ export class ProducerStateManager {
       }
       this.producers.set(row.producerId, entry)
     }
+    const open = rows.filter((r) => r.currentTxnFirstOffset >= 0).sort((a, b) => a.currentTxnFirstOffset - b.currentTxnFirstOffset)
+    for (const row of open) this.ongoing.set(row.currentTxnFirstOffset, row.producerId)
   }
 
   private outOfOrder(info: ProducerBatchInfo, entry: ProducerStateEntry, why: string): Error {

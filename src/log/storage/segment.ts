@@ -73,6 +73,11 @@ export class LogSegment {
   readonly offsetIndex: OffsetIndex
   readonly timeIndex: TimeIndex
   private txn: TransactionIndex | undefined
+  /**
+   * Set by {@link resetTxnIndexForReplay}: the aborted-transaction index was emptied and must be
+   * refilled by replaying the segment's markers (the producer-state rebuild does that).
+   */
+  txnIndexStale = false
   /** One past the last offset stored here (== baseOffset when empty). */
   nextOffset: number
   /** Largest record timestamp (batch maxTimestamp) in the segment, −1 when none. */
@@ -294,6 +299,15 @@ export class LogSegment {
       cursor.advance()
     }
     return cursor.position
+  }
+
+  /**
+   * Empties the aborted-transaction index of a segment recovery scans: the index is derived from
+   * the markers, and the partition's producer-state rebuild appends them again in order.
+   */
+  resetTxnIndexForReplay(): void {
+    this.txn?.reset()
+    this.txnIndexStale = true
   }
 
   /** Rebuilds both indexes from the log without truncating anything (derived data repair). */

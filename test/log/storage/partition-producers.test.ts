@@ -5,6 +5,7 @@ import { ManualClock } from '../../../src/log/clock.js'
 import { encodeRecordBatch } from '../../../src/log/record/batch-builder.js'
 import { FaultFileIO } from '../../../src/log/storage/fault-file-io.js'
 import { decodeAll } from '../../support/batches.js'
+import { openFaultBroker } from '../../support/fault-broker.js'
 import { codeOfSync } from '../../support/error-code.js'
 
 const DIR = '/data'
@@ -16,15 +17,8 @@ function idempotent(producerId: bigint, epoch: number, seq: number, count: numbe
   return encodeRecordBatch(records, { producerId, producerEpoch: epoch, baseSequence: seq })
 }
 
-/** Opens a broker closed after the test; one that is to crash (`crashes`) is left as the crash leaves it. */
-async function open(io: FaultFileIO, options: { crashes?: boolean } = {}): Promise<Broker> {
-  const broker = await Broker.open({ dataDir: DIR, io, clock: new ManualClock() })
-  if (options.crashes !== true) {
-    onTestFinished(async () => {
-      if (!broker.isClosed) await broker.close()
-    })
-  }
-  return broker
+function open(io: FaultFileIO, options: { crashes?: boolean } = {}): Promise<Broker> {
+  return openFaultBroker(io, DIR, options)
 }
 
 

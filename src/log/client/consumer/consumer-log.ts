@@ -22,6 +22,8 @@ export interface ConsumerLog {
    * readers stop. Equals the log end until the log has open transactions.
    */
   lastStableOffset(tp: TopicPartition): number
+  /** Aborted transactions overlapping `[offset, upperBoundOffset)` (for `read_committed`). */
+  abortedTransactions(tp: TopicPartition, offset: number, upperBoundOffset: number): ReadonlyArray<{ producerId: bigint; firstOffset: number }>
   /** Resolves once the log end passes `offset`; rejects with `LOG_ABORTED` when `signal` aborts. */
   waitForAppend(tp: TopicPartition, offset: number, signal: AbortSignal): Promise<void>
   offsetForTimestamp(tp: TopicPartition, timestampMs: number): TimestampOffset | undefined

@@ -534,18 +534,33 @@ export class EmbeddedConsumer implements Consumer {
   private fetchSource(): FetchSource {
     const log = this.log
     const readCommitted = this.config.isolationLevel === 'read_committed'
+    if (!readCommitted) {
+      return {
+        read: (tp, offset, maxBytes) => log.read(tp, offset, maxBytes),
+        offsets: (tp) => log.offsets(tp),
+        waitForAppend: (tp, offset, signal) => log.waitForAppend(tp, offset, signal),
+      }
+    }
     return {
-      read: readCommitted
-        ? (tp, offset, maxBytes) => log.read(tp, offset, maxBytes, log.lastStableOffset(tp))
-        : (tp, offset, maxBytes) => log.read(tp, offset, maxBytes),
+      read: (tp, offset, maxBytes) => log.read(tp, offset, maxBytes, log.lastStableOffset(tp)),
       offsets: (tp) => log.offsets(tp),
-      waitForAppend: (tp, offset, signal) => log.waitForAppend(tp, offset, signal),
+      waitForAppend: (tp, offset, signal) => waitForStable(log, tp, offset, signal),
+      abortedTransactions: (tp, offset, upperBoundOffset) => log.abortedTransactions(tp, offset, upperBoundOffset),
     }
   }
 
   private ensureOpen(): void {
     if (this.closed) throw logError('LOG_CLOSED', 'consumer is closed')
   }
+}
+
+/**
+ * read_committed long poll: resolves once the last stable offset passes `offset`. Records below
+ * the log end may still be unstable (an open transaction), so it waits for the next append — a
+ * marker, or more data — and looks again: woken by appends, never by a timer or a spin.
+ */
+async function waitForStable(log: ConsumerLog, tp: TopicPartition, offset: number, signal: AbortSignal): Promise<void> {
+  while (log.lastStableOffset(tp) <= offset) await log.waitForAppend(tp, log.offsets(tp).logEndOffset, signal)
 }
 
 /** Offsets are non-negative safe integers. */

@@ -15,6 +15,8 @@
 import { MillraceError, isMillraceError, logError, type LogError } from '../../errors.js'
 import { ConfigInvalidError } from '../../topic-config.js'
 import { iterateBatches, type RecordBatch } from '../../record/record-batch.js'
+import { readControlRecord } from '../../record/control-record.js'
+import { BATCH_HEADER_BYTES, baseOffsetAt, batchSizeAt, lastOffsetDeltaAt } from '../../record/record-batch-v2.js'
 import { topicPartitionKey, type TopicPartition } from '../../topic-partition.js'
 import { LazyFetchedRecord, type FetchedRecord } from './fetched-record.js'
 import { checkInteger, resolveFetcherConfig, type FetcherConfig, type FetcherConfigInput } from './fetcher-config.js'
@@ -35,6 +37,18 @@ export interface FetchSource {
    * Resolves once the log end is past `offset`; rejects with `LOG_ABORTED` when `signal` aborts.
    */
   waitForAppend(tp: TopicPartition, offset: number, signal: AbortSignal): Promise<void>
+  /**
+   * Only for `read_committed` sources (whose `read` stops at the last stable offset): the aborted
+   * transactions overlapping `[offset, upperBoundOffset)`, whose batches the fetcher skips (Kafka's
+   * `AbortedTransactions` of a read_committed fetch).
+   */
+  abortedTransactions?(tp: TopicPartition, offset: number, upperBoundOffset: number): readonly AbortedTransaction[]
+}
+
+/** An aborted transaction of one producer: its first offset (the ABORT marker comes later). */
+export interface AbortedTransaction {
+  readonly producerId: bigint
+  readonly firstOffset: number
 }
 
 /** A partition to assign and the offset to start fetching at. */
@@ -98,6 +112,14 @@ interface PartitionState {
   pendingIndex: number
   /** lastOffset + 1 of the current batch: the position once all of it has been returned. */
   batchEndOffset: number
+  /**
+   * read_committed: the aborted transactions of the current buffer by first offset, the next one
+   * not yet reached, and the producers whose transactional batches are being skipped until their
+   * ABORT marker (Kafka's `Fetcher` filter). `undefined` for read_uncommitted.
+   */
+  aborted: AbortedTransaction[] | undefined
+  abortedNext: number
+  readonly abortedProducers: Set<bigint>
 }
 
 /**
@@ -177,6 +199,9 @@ export class Fetcher {
         pending: [],
         pendingIndex: 0,
         batchEndOffset: 0,
+        aborted: undefined,
+        abortedNext: 0,
+        abortedProducers: new Set(),
       }
       this.states.push(state)
       this.byKey.set(topicPartitionKey(p), state)
@@ -322,6 +347,18 @@ export class Fetcher {
     if (bytes.length === 0) return 0
     state.buffer = bytes
     state.batches = iterateBatches(bytes, 0, bytes.length, { verifyCrc: this.config.checkCrcs })
+    if (this.source.abortedTransactions !== undefined) {
+      let aborted: AbortedTransaction[]
+      try {
+        aborted = [...this.source.abortedTransactions(state.tp, state.position, endOffsetOf(bytes))]
+      } catch (err) {
+        this.release(state)
+        throw this.translate(state, err)
+      }
+      state.aborted = aborted.sort((a, b) => a.firstOffset - b.firstOffset)
+      state.abortedNext = 0
+      state.abortedProducers.clear()
+    }
     state.pending.length = 0
     state.pendingIndex = 0
     this.buffered += bytes.length
@@ -368,6 +405,7 @@ export class Fetcher {
     // defensively rather than trusted to be absent.
     if (lastOffset < position) return
     state.batchEndOffset = lastOffset + 1
+    if (state.aborted !== undefined && this.isAbortedOrMarker(state, batch)) return
     // Control batches (transaction markers) are never handed to users; the position moves past
     // them once reached (via batchEndOffset above).
     if (batch.isControl) return
@@ -376,6 +414,27 @@ export class Fetcher {
     batch.forEachRecord((record) => {
       if (record.offset >= position) pending.push(new LazyFetchedRecord(topic, partition, record, timestampType))
     })
+  }
+
+  /**
+   * read_committed filter (Kafka `Fetcher.nextFetchedRecord`): a producer enters the skip set when
+   * one of its aborted transactions starts at or before this batch, and leaves it at its ABORT
+   * marker. True when the batch is to be skipped (aborted data, or a marker).
+   */
+  private isAbortedOrMarker(state: PartitionState, batch: RecordBatch): boolean {
+    const aborted = state.aborted as AbortedTransaction[] // reason: the caller checked
+    const lastOffset = batch.lastOffset
+    while (state.abortedNext < aborted.length && (aborted[state.abortedNext] as AbortedTransaction).firstOffset <= lastOffset) {
+      state.abortedProducers.add((aborted[state.abortedNext] as AbortedTransaction).producerId)
+      state.abortedNext++
+    }
+    if (state.abortedProducers.size === 0 && !batch.isControl) return false
+    const producerId = batch.producerId
+    if (batch.isControl) {
+      if (readControlRecord(batch).type === 'ABORT') state.abortedProducers.delete(producerId)
+      return true
+    }
+    return batch.isTransactional && state.abortedProducers.has(producerId)
   }
 
   private translate(state: PartitionState, err: unknown): unknown {
@@ -476,6 +535,18 @@ export class Fetcher {
     if (problem !== undefined) throw new ConfigInvalidError('poll', [problem])
     return maxRecords
   }
+}
+
+/** One past the last offset of the batches in `bytes` (a fetch result: whole batches). */
+function endOffsetOf(bytes: Uint8Array): number {
+  let end = 0
+  for (let p = 0; p + BATCH_HEADER_BYTES <= bytes.length; ) {
+    const size = batchSizeAt(bytes, p)
+    end = (baseOffsetAt(bytes, p) ?? 0) + lastOffsetDeltaAt(bytes, p) + 1
+    if (size < BATCH_HEADER_BYTES) break
+    p += size
+  }
+  return end
 }
 
 /** Offsets are non-negative safe integers. */
