@@ -106,6 +106,19 @@ export type LogErrorCode =
   | 'LOG_INVALID_TXN_STATE'
   /** A transaction marker from an older coordinator epoch than the partition has seen (Kafka TRANSACTION_COORDINATOR_FENCED). */
   | 'LOG_TRANSACTION_COORDINATOR_FENCED'
+  /**
+   * A newer producer with the same transactional id (or the coordinator, on a transaction
+   * timeout) bumped the epoch: this producer instance is a zombie and can only be closed
+   * (Kafka PRODUCER_FENCED). Fatal for the producer.
+   */
+  | 'LOG_PRODUCER_FENCED'
+  /** A transaction timeout outside (0, transaction.max.timeout.ms] (Kafka INVALID_TRANSACTION_TIMEOUT). */
+  | 'LOG_INVALID_TRANSACTION_TIMEOUT'
+  /**
+   * Committed offsets of the partition are pending in an open transaction (Kafka
+   * UNSTABLE_OFFSET_COMMIT, retriable): wait for it to commit or abort.
+   */
+  | 'LOG_UNSTABLE_OFFSET_COMMIT'
 
 /** Error codes for configuration problems, shared by every layer. */
 export type ConfigErrorCode = 'CONFIG_INVALID'

@@ -16,7 +16,9 @@ import { setImmediate as yieldToIo } from 'node:timers/promises'
 import { logError, type LogError } from '../errors.js'
 import { isMillraceError } from '../errors.js'
 import { encodeRecordBatch } from '../record/batch-builder.js'
-import { iterateBatches } from '../record/record-batch.js'
+import { readControlRecord } from '../record/control-record.js'
+import { iterateBatches, type RecordBatch } from '../record/record-batch.js'
+import { incrementSequence } from '../storage/producer-state.js'
 import type { StoredOffset } from './coordinator-api.js'
 import { CONSUMER_OFFSETS_TOPIC, type OffsetsLog } from './offsets-log.js'
 import {
@@ -49,8 +51,20 @@ function tpKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`
 }
 
+/** Offsets a transaction wrote to one `__consumer_offsets` partition, applied when its marker arrives. */
+interface PendingTxnOffsets {
+  /** The producer epoch of the transaction (one transaction per epoch: KIP-890). */
+  epoch: number
+  /** Base sequence of the next batch this store writes for the producer here. */
+  nextSequence: number
+  /** group → offsets, latest per partition. */
+  readonly byGroup: Map<string, Map<string, StoredOffset>>
+}
+
 export class OffsetStore {
   private readonly offsetsByGroup = new Map<string, Map<string, StoredOffset>>()
+  /** `__consumer_offsets` partition → producer id → offsets pending in its open transaction. */
+  private readonly pending = new Map<number, Map<bigint, PendingTxnOffsets>>()
   private readonly loadErrors = new Map<number, LogError>()
   /** Per partition: resolves when every write issued so far has been applied (never rejects). */
   private readonly applyTails = new Map<number, Promise<unknown>>()
@@ -139,6 +153,77 @@ export class OffsetStore {
     })
   }
 
+  /**
+   * Kafka TxnOffsetCommit: writes the offsets as a transactional batch of the producer (its id and
+   * epoch; sequences kept here per producer and partition), durably; they stay pending — not
+   * fetched — until the transaction's marker reaches the partition ({@link completeTransaction}).
+   * @throws (rejects) `LOG_INVALID_PRODUCER_EPOCH` when the partition saw a newer epoch (a zombie).
+   */
+  commitTransactional(groupId: string, producerId: bigint, producerEpoch: number, offsets: readonly OffsetToStore[]): Promise<void> {
+    const commitTimestampMs = this.log.clock.nowMs()
+    const records = offsets.map((o) =>
+      encodeOffsetCommitRecord(
+        { group: groupId, topic: o.topic, partition: o.partition },
+        { offset: o.offset, metadata: o.metadata, commitTimestampMs },
+      ),
+    )
+    this.partitions = this.log.ensureOffsetsTopic(this.partitions)
+    const partition = this.partitionOf(groupId)
+    const txn = this.pendingOf(partition, producerId, producerEpoch)
+    const baseSequence = txn.nextSequence
+    txn.nextSequence = incrementSequence(baseSequence, records.length)
+    return this.write(
+      groupId,
+      records,
+      () => {
+        for (const o of offsets) this.setPending(txn, groupId, { ...o, commitTimestampMs })
+      },
+      { producerId, producerEpoch, baseSequence, isTransactional: true },
+    ).catch((err: unknown) => {
+      // Nothing was appended: the sequence is free again, unless a later write took the next one.
+      if (txn.nextSequence === incrementSequence(baseSequence, records.length)) txn.nextSequence = baseSequence
+      throw err
+    })
+  }
+
+  /**
+   * A COMMIT/ABORT marker of `producerId` reached `partition`: its pending offsets become the
+   * committed ones (commit) or are dropped (abort).
+   */
+  completeTransaction(partition: number, producerId: bigint, commit: boolean): void {
+    const byProducer = this.pending.get(partition)
+    const txn = byProducer?.get(producerId)
+    if (txn === undefined) return
+    byProducer?.delete(producerId)
+    if (!commit) return
+    for (const [groupId, byTp] of txn.byGroup) for (const stored of byTp.values()) this.setOffset(groupId, stored)
+  }
+
+  /** Whether offsets of the group wait in an open transaction (Kafka's unstable offsets). */
+  hasPendingOffsets(groupId: string): boolean {
+    const byProducer = this.pending.get(this.partitionOf(groupId))
+    if (byProducer === undefined) return false
+    for (const txn of byProducer.values()) if (txn.byGroup.has(groupId)) return true
+    return false
+  }
+
+  private pendingOf(partition: number, producerId: bigint, epoch: number): PendingTxnOffsets {
+    let byProducer = this.pending.get(partition)
+    if (byProducer === undefined) this.pending.set(partition, (byProducer = new Map()))
+    let txn = byProducer.get(producerId)
+    if (txn === undefined || txn.epoch !== epoch) {
+      txn = { epoch, nextSequence: 0, byGroup: txn?.epoch === epoch ? txn.byGroup : new Map() }
+      byProducer.set(producerId, txn)
+    }
+    return txn
+  }
+
+  private setPending(txn: PendingTxnOffsets, groupId: string, stored: StoredOffset): void {
+    let byTp = txn.byGroup.get(groupId)
+    if (byTp === undefined) txn.byGroup.set(groupId, (byTp = new Map()))
+    byTp.set(tpKey(stored.topic, stored.partition), stored)
+  }
+
   /** Writes the group's GroupMetadata record durably (null: a tombstone). */
   writeGroupMetadata(groupId: string, value: GroupMetadataValue | null): Promise<void> {
     return this.write(groupId, [encodeGroupMetadataRecord({ group: groupId }, value)], () => undefined)
@@ -160,13 +245,18 @@ export class OffsetStore {
     await Promise.all([...this.applyTails.values()])
   }
 
-  private async write(groupId: string, records: EncodedConsumerOffsetsRecord[], apply: () => void): Promise<void> {
+  private async write(
+    groupId: string,
+    records: EncodedConsumerOffsetsRecord[],
+    apply: () => void,
+    producer?: { producerId: bigint; producerEpoch: number; baseSequence: number; isTransactional: true },
+  ): Promise<void> {
     this.checkReadable(groupId)
     this.partitions = this.log.ensureOffsetsTopic(this.partitions)
     const partition = this.partitionOf(groupId)
     const batch = encodeRecordBatch(
       records.map((r) => ({ key: r.key, value: r.value })),
-      { nowMs: this.log.clock.nowMs() },
+      { nowMs: this.log.clock.nowMs(), ...producer },
     )
     // The append happens now (call order = offset order); Promise.all attaches a handler to it
     // at once, so a failed fsync is never an unhandled rejection while earlier writes finish.
@@ -205,8 +295,9 @@ export class OffsetStore {
       const bytes = this.log.read(tp, next, REPLAY_READ_BYTES)
       const from = next
       for (const batch of iterateBatches(bytes)) {
-        // Transaction markers carry no state; we never write transactional offset commits.
-        if (!batch.isControl) {
+        if (batch.isControl) this.replayMarker(batch, partition)
+        else if (batch.isTransactional) this.replayTransactional(batch, from, partition)
+        else {
           batch.forEachRecord((record) => {
             if (record.offset >= from) this.replayRecord(record.key, record.value, record.offset, partition, groups)
           })
@@ -222,6 +313,26 @@ export class OffsetStore {
       }
       await yieldToIo()
     }
+  }
+
+  /** A marker replayed: the producer's pending offsets in this partition are committed or dropped. */
+  private replayMarker(batch: RecordBatch, partition: number): void {
+    const marker = readControlRecord(batch)
+    if (marker.type !== 'UNKNOWN') this.completeTransaction(partition, batch.producerId, marker.type === 'COMMIT')
+  }
+
+  /** Transactional offset commits replayed: pending until their marker (later in the log, or never). */
+  private replayTransactional(batch: RecordBatch, from: number, partition: number): void {
+    const txn = this.pendingOf(partition, batch.producerId, batch.producerEpoch)
+    txn.nextSequence = incrementSequence(batch.baseSequence, batch.lastOffsetDelta + 1)
+    batch.forEachRecord((record) => {
+      if (record.offset < from || record.key === null) return
+      const decoded = decodeConsumerOffsetsRecord(record.key, record.value)
+      if (decoded.type !== 'offset-commit' || decoded.value === null) return
+      const { group, topic, partition: p } = decoded.key
+      const { offset, metadata, commitTimestampMs } = decoded.value
+      this.setPending(txn, group, { topic, partition: p, offset, metadata, commitTimestampMs })
+    })
   }
 
   private replayRecord(
