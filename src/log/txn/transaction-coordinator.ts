@@ -30,6 +30,7 @@ import { isMillraceError, logError } from '../errors.js'
 import { encodeRecordBatch } from '../record/batch-builder.js'
 import { iterateBatches } from '../record/record-batch.js'
 import type { TopicPartition } from '../topic-partition.js'
+import { javaStringHashCode, kafkaAbs } from '../group/offsets-schema/index.js'
 import {
   decodeTransactionLogKey,
   decodeTransactionLogValue,
@@ -131,16 +132,9 @@ function tpKey(tp: TopicPartition): string {
   return `${tp.topic}\u0000${tp.partition}`
 }
 
-function javaStringHashCode(s: string): number {
-  let h = 0
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0
-  return h
-}
-
 /** The `__transaction_state` partition of a transactional id (Kafka `Utils.abs(hashCode) % n`). */
 export function partitionForTransactionalId(transactionalId: string, partitions: number): number {
-  const h = javaStringHashCode(transactionalId)
-  return (h === -0x8000_0000 ? 0 : Math.abs(h)) % partitions
+  return kafkaAbs(javaStringHashCode(transactionalId)) % partitions
 }
 
 export class TransactionCoordinator {
