@@ -8,6 +8,7 @@ import type { GroupCoordinatorConfigInput } from './group/group-coordinator-conf
 import type { FileIO } from './storage/file-io.js'
 import type { TopicConfigEntry, TopicConfigOverrides } from './topic-config.js'
 import type { PartitionDescription } from './broker-topics.js'
+import type { TransactionCoordinatorConfig } from './txn/transaction-coordinator.js'
 
 export const LOCK_FILE = '.lock'
 export const CLEAN_SHUTDOWN_FILE = '.clean-shutdown'
@@ -49,6 +50,21 @@ export interface BrokerOptions extends GroupCoordinatorConfigInput {
   producerIdExpirationMs?: number
   /** How often expired producer ids are removed (Kafka `producer.id.expiration.check.interval.ms`, default 600000). */
   producerIdExpirationCheckIntervalMs?: number
+  /**
+   * Partitions of `__transaction_state` (Kafka `transaction.state.log.num.partitions`, 50 there;
+   * default 1 here, as `offsetsTopicPartitions`: one process owns them all). Used when the topic
+   * is first created.
+   */
+  transactionStateLogNumPartitions?: number
+  /** Longest `transactionTimeoutMs` a producer may ask for (Kafka `transaction.max.timeout.ms`, default 900000). */
+  transactionMaxTimeoutMs?: number
+  /**
+   * How often open transactions are checked against their timeout and aborted (Kafka
+   * `transaction.abort.timed.out.transaction.cleanup.interval.ms`, default 10000).
+   */
+  transactionAbortTimedOutTransactionCleanupIntervalMs?: number
+  /** How long an idle transactional id is remembered (Kafka `transactional.id.expiration.ms`, default 604800000 = 7 days). */
+  transactionalIdExpirationMs?: number
   /** Receives errors of background tasks (default: `process.emitWarning`). */
   onBackgroundError?: (task: string, err: unknown) => void
 }
@@ -84,6 +100,25 @@ export interface BrokerIntervals {
   readonly producerIdExpiration: number
   /** Not an interval: how long an idle producer id is kept (`producerIdExpirationMs`). */
   readonly producerIdExpirationMs: number
+  readonly transactionTimeouts: number
+}
+
+/** The transaction coordinator's settings of `options`, with the defaults above. @throws `CONFIG_INVALID`. */
+export function resolveTransactionOptions(options: BrokerOptions): TransactionCoordinatorConfig {
+  const partitions = positive(options.transactionStateLogNumPartitions, 1, 'transactionStateLogNumPartitions')
+  if (!Number.isInteger(partitions)) {
+    throw new MillraceError('CONFIG_INVALID', 'transactionStateLogNumPartitions must be a positive integer', { details: { path: 'transactionStateLogNumPartitions' } })
+  }
+  return {
+    transactionStateLogNumPartitions: partitions,
+    transactionMaxTimeoutMs: positive(options.transactionMaxTimeoutMs, 900_000, 'transactionMaxTimeoutMs'),
+    transactionAbortTimedOutTransactionCleanupIntervalMs: positive(
+      options.transactionAbortTimedOutTransactionCleanupIntervalMs,
+      10_000,
+      'transactionAbortTimedOutTransactionCleanupIntervalMs',
+    ),
+    transactionalIdExpirationMs: positive(options.transactionalIdExpirationMs, 604_800_000, 'transactionalIdExpirationMs'),
+  }
 }
 
 /** The background task intervals of `options`, with Kafka's defaults. @throws `CONFIG_INVALID`. */
@@ -95,6 +130,11 @@ export function resolveBrokerIntervals(options: BrokerOptions): BrokerIntervals 
     cleaner: positive(options.cleanerBackoffMs, 15_000, 'cleanerBackoffMs'),
     producerIdExpiration: positive(options.producerIdExpirationCheckIntervalMs, 600_000, 'producerIdExpirationCheckIntervalMs'),
     producerIdExpirationMs: positive(options.producerIdExpirationMs, 86_400_000, 'producerIdExpirationMs'),
+    transactionTimeouts: positive(
+      options.transactionAbortTimedOutTransactionCleanupIntervalMs,
+      10_000,
+      'transactionAbortTimedOutTransactionCleanupIntervalMs',
+    ),
   }
 }
 

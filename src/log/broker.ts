@@ -70,12 +70,15 @@ import {
   LOG_START_OFFSET_CHECKPOINT,
   RECOVERY_POINT_CHECKPOINT,
   resolveBrokerIntervals,
+  resolveTransactionOptions,
   type BrokerAppendOptions,
   type BrokerIntervals,
   type BrokerOptions,
   type NewTopic,
   type TopicDescription,
 } from './broker-options.js'
+import { TransactionCoordinator } from './txn/transaction-coordinator.js'
+import { producerTransactionLogOf, transactionLogOf } from './broker-transactions.js'
 import { loadTopicStates, lockDataDir, readOrCreateMetadata, type PartitionRecovery } from './broker-load.js'
 
 export { MAX_PARTITIONS_PER_TOPIC } from './broker-topics.js'
@@ -114,6 +117,7 @@ export class Broker implements LogClient {
   private lastCheckpoint = ''
   private closed = false
   private readonly coordinator: GroupCoordinator
+  private readonly transactions: TransactionCoordinator
   /** Created on the first `initProducerId` (a broker without idempotent producers never writes its file). */
   private producerIds: ProducerIdAllocator | undefined
 
@@ -147,6 +151,10 @@ export class Broker implements LogClient {
       log: offsetsLogOf(this, this.clock, (task, err) => this.onBackgroundError(task, err)),
       config: { offsetsTopicPartitions, groupInitialRebalanceDelayMs, groupMinSessionTimeoutMs, groupMaxSessionTimeoutMs },
     })
+    this.transactions = new TransactionCoordinator(
+      transactionLogOf(this, this.clock, (task, err) => this.onBackgroundError(task, err)),
+      resolveTransactionOptions(init.options),
+    )
   }
 
   /**
@@ -173,6 +181,8 @@ export class Broker implements LogClient {
       const broker = new Broker({ options, io, clock, meta, releaseLock: () => lock.release() })
       broker.loadLogs()
       await broker.coordinator.load()
+      // After the groups: finishing a prepared transaction settles its offsets there.
+      await broker.transactions.load()
       broker.startBackgroundTasks()
       return broker
     } catch (err) {
@@ -356,13 +366,23 @@ export class Broker implements LogClient {
     return { producerId: this.producerIds.allocate(), producerEpoch: 0 }
   }
 
+  /** The transaction coordinator (internal: producers, admin and tests use it). @throws `LOG_CLOSED`. */
+  transactionCoordinator(): TransactionCoordinator {
+    this.ensureOpen()
+    return this.transactions
+  }
+
   /**
    * A producer appending to this broker (trusted, durable with `durableAcks`), timed by the
    * broker's clock. The caller owns it: close it before the broker.
    * @throws `CONFIG_INVALID` listing every invalid option.
    */
   producer(config?: ProducerConfigInput): Producer {
-    return new EmbeddedProducer({ config, log: producerLogOf(this, this.clock) })
+    const transactions = producerTransactionLogOf(
+      () => this.transactionCoordinator(),
+      () => this.groupCoordinator(),
+    )
+    return new EmbeddedProducer({ config, log: { ...producerLogOf(this, this.clock), transactions } })
   }
 
   /**
@@ -509,7 +529,9 @@ export class Broker implements LogClient {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    // First: parked joins and syncs fail with LOG_CLOSED, and offset writes in flight finish.
+    // First: transactions being completed finish their markers (which may settle offsets), then
+    // parked joins and syncs fail with LOG_CLOSED, and offset writes in flight finish.
+    await this.transactions.close()
     await this.coordinator.close()
     this.tasks.stop()
     // A cleaning round stops at its next slice and removes its unswapped output.
@@ -598,6 +620,7 @@ export class Broker implements LogClient {
       config: partitionLogConfig(config),
       clock: this.clock,
       readPool: this.pool,
+      verifyTransaction: (producerId, producerEpoch) => this.transactions.verifyPartition(producerId, producerEpoch, { topic, partition }),
       ...recovery,
     })
   }
@@ -647,6 +670,9 @@ export class Broker implements LogClient {
     })
     this.tasks.every('cleaner', this.intervals.cleaner, async () => {
       await this.runCleaner()
+    })
+    this.tasks.every('transaction-timeouts', this.intervals.transactionTimeouts, async () => {
+      await this.transactions.abortTimedOutTransactions()
     })
     this.tasks.every('producer-id-expiration', this.intervals.producerIdExpiration, () => {
       this.expireProducerIds()

@@ -119,6 +119,12 @@ export type LogErrorCode =
    * UNSTABLE_OFFSET_COMMIT, retriable): wait for it to commit or abort.
    */
   | 'LOG_UNSTABLE_OFFSET_COMMIT'
+  /**
+   * The producer's open transaction cannot be committed — a send or `sendOffsetsToTransaction`
+   * of it failed (`cause` holds the first failure): call `abortTransaction()`, then start over
+   * (Kafka TransactionAbortableException).
+   */
+  | 'LOG_TRANSACTION_ABORTABLE'
 
 /** Error codes for configuration problems, shared by every layer. */
 export type ConfigErrorCode = 'CONFIG_INVALID'

@@ -29,7 +29,7 @@ import type {
 import { resolveGroupCoordinatorConfig, type GroupCoordinatorConfig, type GroupCoordinatorConfigInput } from './group-coordinator-config.js'
 import { GroupMembership } from './group-membership.js'
 import { OffsetStore } from './offset-store.js'
-import type { OffsetsLog } from './offsets-log.js'
+import { CONSUMER_OFFSETS_TOPIC, type OffsetsLog } from './offsets-log.js'
 
 /** Kafka `offset.metadata.max.bytes`. */
 export const MAX_OFFSET_METADATA_BYTES = 4096
@@ -147,6 +147,13 @@ export class GroupCoordinator implements GroupCoordinatorApi {
   async commitOffsets(request: OffsetCommitRequest): Promise<void> {
     this.checkGroupId(request.groupId)
     this.validateCommitter(request)
+    this.checkOffsets(request)
+    if (request.offsets.length === 0) return
+    await this.store.commit(request.groupId, request.offsets)
+  }
+
+  /** @throws `LOG_INVALID_ARGUMENT`, `LOG_UNKNOWN_TOPIC`, `LOG_UNKNOWN_PARTITION` for the first bad entry. */
+  private checkOffsets(request: OffsetCommitRequest): void {
     for (const o of request.offsets) {
       const where = { group: request.groupId, topic: o.topic, partition: o.partition }
       if (!Number.isSafeInteger(o.offset) || o.offset < 0) {
@@ -160,8 +167,51 @@ export class GroupCoordinator implements GroupCoordinatorApi {
         throw logError('LOG_UNKNOWN_PARTITION', `topic ${o.topic} has no partition ${o.partition}`, where)
       }
     }
+  }
+
+  /**
+   * Kafka TxnOffsetCommit: stores offsets as part of the producer's transaction — written durably
+   * to the group's `__consumer_offsets` partition as a transactional batch, fetched only once the
+   * transaction's COMMIT marker reaches that partition ({@link completeTransaction}).
+   *
+   * KIP-447 fencing: a request that names a member or generation (the consumer's
+   * `groupMetadata()`) must come from a current member at the group's generation, so a zombie of
+   * an older generation cannot commit offsets of partitions that moved on. Generation −1 without
+   * a member id (a producer outside a group) is not checked, as in Kafka.
+   * @throws `LOG_ILLEGAL_GENERATION`, `LOG_UNKNOWN_MEMBER_ID`, `LOG_FENCED_INSTANCE_ID`,
+   *   `LOG_REBALANCE_IN_PROGRESS` (group being deleted), `LOG_INVALID_ARGUMENT`,
+   *   `LOG_UNKNOWN_PARTITION`, `LOG_UNKNOWN_TOPIC`; the partition's append errors
+   *   (`LOG_INVALID_PRODUCER_EPOCH`, `LOG_PRODUCER_FENCED`, `LOG_INVALID_TXN_STATE`).
+   */
+  async commitTransactionalOffsets(request: OffsetCommitRequest & { readonly producerId: bigint; readonly producerEpoch: number }): Promise<void> {
+    this.checkGroupId(request.groupId)
+    const { groupId, generationId, memberId, groupInstanceId } = request
+    const g = this.groups.get(groupId)
+    if (g?.is('Dead')) throw memberError('LOG_REBALANCE_IN_PROGRESS', `group ${groupId} is being deleted`, groupId, memberId)
+    if (generationId >= 0 || memberId !== '' || groupInstanceId !== undefined) {
+      if (g === undefined || g.is('Empty')) throw memberError('LOG_UNKNOWN_MEMBER_ID', `group ${groupId} has no member ${memberId}`, groupId, memberId)
+      this.membership.validateCommitter(g, request)
+    }
+    this.checkOffsets(request)
     if (request.offsets.length === 0) return
-    await this.store.commit(request.groupId, request.offsets)
+    await this.store.commitTransactional(groupId, request.producerId, request.producerEpoch, request.offsets)
+  }
+
+  /**
+   * The `__consumer_offsets` partition a transaction committing offsets of `groupId` adds
+   * (creating the topic when needed). @throws `LOG_INVALID_GROUP_ID`, `LOG_CLOSED`.
+   */
+  transactionalOffsetsPartition(groupId: string): TopicPartition {
+    this.checkGroupId(groupId)
+    return { topic: CONSUMER_OFFSETS_TOPIC, partition: this.store.ensurePartitionOf(groupId) }
+  }
+
+  /**
+   * A COMMIT/ABORT marker of `producerId` is durable in `__consumer_offsets` partition
+   * `partition`: its pending transactional offsets there are applied (commit) or dropped.
+   */
+  completeTransaction(partition: number, producerId: bigint, commit: boolean): void {
+    this.store.completeTransaction(partition, producerId, commit)
   }
 
   /** {@inheritDoc GroupCoordinatorApi.fetchOffsets} */

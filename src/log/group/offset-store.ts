@@ -102,6 +102,12 @@ export class OffsetStore {
     return partitionForGroup(groupId, this.partitions)
   }
 
+  /** The group's partition, creating `__consumer_offsets` first when it does not exist. */
+  ensurePartitionOf(groupId: string): number {
+    this.partitions = this.log.ensureOffsetsTopic(this.partitions)
+    return this.partitionOf(groupId)
+  }
+
   /** @throws the load error of the group's partition (`LOG_CORRUPT_BATCH`, `LOG_CORRUPT_SEGMENT`, …). */
   checkReadable(groupId: string): void {
     const err = this.loadErrors.get(this.partitionOf(groupId))

@@ -79,6 +79,13 @@ export interface PartitionLogOptions {
   /** True when the broker found its clean-shutdown marker: recovery scans are skipped. */
   cleanShutdown: boolean
   readPool?: ReadBufferPool
+  /**
+   * KIP-890 part 1: called before a transactional batch opens a transaction of its producer in
+   * this partition, to check with the transaction coordinator that the partition is in the
+   * producer's open transaction at this epoch; it throws to refuse the batch (nothing appended).
+   * Absent: transactional batches are not verified (tests of the partition alone).
+   */
+  verifyTransaction?: (producerId: bigint, producerEpoch: number) => void
 }
 
 export interface AppendResult {
@@ -137,6 +144,7 @@ export class PartitionLog {
   private replaced: LogSegment[] = []
   /** Idempotent-producer state and its snapshot files. */
   private readonly producers: PartitionProducers
+  private readonly verifyTransaction: ((producerId: bigint, producerEpoch: number) => void) | undefined
   private failure: LogError | undefined
   private closed = false
 
@@ -150,6 +158,7 @@ export class PartitionLog {
     this.pool = options.readPool ?? new ReadBufferPool()
     this.recoveryReport = emptyRecoveryReport()
     this.producers = new PartitionProducers(this.io, this.dir, { topic: this.topic, partition: this.partition })
+    this.verifyTransaction = options.verifyTransaction
     this.commit = new GroupCommit(
       {
         logEndOffset: () => this.logEnd,
@@ -268,6 +277,9 @@ export class PartitionLog {
           const checked = this.producers.check(batches, pos)
           if (checked.duplicate !== undefined) return this.duplicateOf(checked.duplicate)
           producer = checked.info
+          if (producer.isTransactional && this.verifyTransaction !== undefined && !this.producers.hasOpenTransaction(producer.producerId)) {
+            this.verifyTransaction(producer.producerId, producer.epoch)
+          }
         }
       }
       if (pos === 0) firstMaxTimestamp = maxTimestampAt(batches, pos) ?? -1

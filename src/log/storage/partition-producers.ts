@@ -92,6 +92,11 @@ export class PartitionProducers {
     return { info, duplicate: this.state.checkClientBatch(info) }
   }
 
+  /** Whether the producer has an open transaction in this partition. */
+  hasOpenTransaction(producerId: bigint): boolean {
+    return (this.state.findEntry(producerId)?.currentTxnFirstOffset ?? -1) >= 0
+  }
+
   /** Records an appended batch (offsets assigned). */
   appended(info: ProducerBatchInfo, firstOffset: number, lastOffset: number, timestampMs: number): void {
     this.state.applyBatch(info, firstOffset, lastOffset, timestampMs)

@@ -94,6 +94,8 @@ export interface TransactionLog {
   appendDurable(tp: TopicPartition, batch: Buffer): Promise<unknown>
   read(tp: TopicPartition, offset: number, maxBytes: number): Uint8Array
   offsets(tp: TopicPartition): { logStartOffset: number; logEndOffset: number }
+  /** Resolves once everything appended to `tp` so far is fsynced. */
+  flush(tp: TopicPartition): Promise<unknown>
   /** A producer id never handed out before. */
   allocateProducerId(): bigint
   /** Writes a marker durably to `tp` (and lets the group coordinator settle pending offsets there). */
@@ -283,6 +285,12 @@ export class TransactionCoordinator {
       ) {
         return { producerId: t.producerId, producerEpoch: t.producerEpoch }
       }
+      const prepared: TxnState = commit ? 'PrepareCommit' : 'PrepareAbort'
+      if (t !== undefined && t.state === prepared && t.lastProducerEpoch === producer.producerEpoch && t.producerId === producer.producerId) {
+        // A retry after this EndTxn failed writing its markers: finish it.
+        await this.completeTransaction(t)
+        return { producerId: t.producerId, producerEpoch: t.producerEpoch }
+      }
       const current = this.current(transactionalId, producer)
       if (current.state !== 'Ongoing') {
         throw logError('LOG_INVALID_TXN_STATE', `transaction ${transactionalId} has no open transaction to ${commit ? 'commit' : 'abort'} (state ${current.state})`, {
@@ -290,6 +298,9 @@ export class TransactionCoordinator {
           state: current.state,
         })
       }
+      // The decision must never vouch for data a power loss could still take: every partition
+      // of a commit is fsynced first (one group commit each). An abort needs no data.
+      if (commit) await Promise.all([...current.partitions.values()].map((tp) => this.flushPartition(tp)))
       await this.prepare(current, commit ? 'PrepareCommit' : 'PrepareAbort')
       await this.completeTransaction(current)
       return { producerId: current.producerId, producerEpoch: current.producerEpoch }
@@ -423,6 +434,15 @@ export class TransactionCoordinator {
       await this.log.writeMarker(tp, marker)
     } catch (err) {
       // A partition deleted since it was added: nothing there to mark.
+      if (isMillraceError(err, 'LOG_UNKNOWN_TOPIC') || isMillraceError(err, 'LOG_UNKNOWN_PARTITION')) return
+      throw err
+    }
+  }
+
+  private async flushPartition(tp: TopicPartition): Promise<void> {
+    try {
+      await this.log.flush(tp)
+    } catch (err) {
       if (isMillraceError(err, 'LOG_UNKNOWN_TOPIC') || isMillraceError(err, 'LOG_UNKNOWN_PARTITION')) return
       throw err
     }

@@ -5,6 +5,8 @@
  */
 import type { RecordMetadata } from './producer-batch.js'
 import type { ProducerRecord } from './producer-record.js'
+import type { ConsumerGroupMetadata } from '../consumer/consumer-api.js'
+import type { TransactionOffset } from './transaction-manager.js'
 
 export interface SendOptions {
   /** Cancels a wait for buffer memory; the signal's reason is the rejection. Nothing is buffered then. */
@@ -31,6 +33,19 @@ export interface Producer {
   sendBatch(records: readonly ProducerRecord[], options?: SendOptions): Promise<RecordMetadata[]>
   /** Resolves once everything buffered so far is acknowledged or failed; never rejects. */
   flush(): Promise<void>
-  /** Stops accepting records, then flushes. Idempotent; never rejects. */
+  /** Stops accepting records, then flushes. Idempotent; never rejects. An open transaction is left to time out. */
   close(): Promise<void>
+  /**
+   * Transactions (a producer configured with `transactionalId`; others throw `LOG_ILLEGAL_STATE`):
+   * `initTransactions()` once, then per transaction `beginTransaction()`, sends,
+   * `sendOffsetsToTransaction(offsets, consumer.groupMetadata())`, and `commitTransaction()` or
+   * `abortTransaction()`. Sends outside a transaction throw `LOG_INVALID_TXN_STATE`; a fenced
+   * producer gets `LOG_PRODUCER_FENCED` from every call; a failed send makes the transaction
+   * abortable (`commitTransaction` throws `LOG_TRANSACTION_ABORTABLE`).
+   */
+  initTransactions(): Promise<void>
+  beginTransaction(): void
+  sendOffsetsToTransaction(offsets: readonly TransactionOffset[], groupMetadata: ConsumerGroupMetadata): Promise<void>
+  commitTransaction(): Promise<void>
+  abortTransaction(): Promise<void>
 }

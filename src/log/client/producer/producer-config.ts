@@ -43,6 +43,17 @@ export interface ProducerConfig extends RecordAccumulatorConfig {
    * turns the default off, and asking for it explicitly with `acks` 0 or 1 is `CONFIG_INVALID`).
    */
   readonly enableIdempotence: boolean
+  /**
+   * Kafka `transactional.id`: makes the producer transactional (`initTransactions()`, then
+   * `beginTransaction()` … `commitTransaction()`/`abortTransaction()`). One live instance per id:
+   * `initTransactions()` fences older ones. Needs idempotence and `acks: 'all'`. Default none.
+   */
+  readonly transactionalId: string | undefined
+  /**
+   * Kafka `transaction.timeout.ms`: the coordinator aborts a transaction left open longer (and
+   * fences the producer). At most the broker's `transactionMaxTimeoutMs`. Default 60000.
+   */
+  readonly transactionTimeoutMs: number
 }
 
 export type ProducerConfigInput = Partial<ProducerConfig>
@@ -53,6 +64,8 @@ export const PRODUCER_DEFAULTS: ProducerConfig = Object.freeze({
   durableAcks: false,
   partitioner: undefined,
   enableIdempotence: true,
+  transactionalId: undefined,
+  transactionTimeoutMs: 60_000,
 })
 
 const ACKS: readonly ProducerAcks[] = [0, 1, 'all']
@@ -102,6 +115,21 @@ export function resolveProducerConfig(input: ProducerConfigInput = {}): Producer
     problems.push({ path: 'enableIdempotence', reason: 'wrong-type', message: 'enableIdempotence must be a boolean' })
   } else if (enableIdempotence && acks !== 'all') {
     problems.push({ path: 'enableIdempotence', reason: 'conflict', message: "enableIdempotence needs acks 'all' (as in Kafka)" })
+  }
+  const transactionalId = merged['transactionalId']
+  if (transactionalId !== undefined) {
+    if (typeof transactionalId !== 'string' || transactionalId.length === 0 || Buffer.byteLength(transactionalId) > 0x7fff) {
+      problems.push({ path: 'transactionalId', reason: 'wrong-type', message: 'transactionalId must be a non-empty string of at most 32767 UTF-8 bytes' })
+    }
+    if (enableIdempotence === false) {
+      problems.push({ path: 'enableIdempotence', reason: 'conflict', message: 'a transactional producer needs enableIdempotence (as in Kafka)' })
+    } else if (acks !== 'all') {
+      problems.push({ path: 'acks', reason: 'conflict', message: "a transactional producer needs acks 'all' (as in Kafka)" })
+    }
+  }
+  const transactionTimeoutMs = merged['transactionTimeoutMs']
+  if (typeof transactionTimeoutMs !== 'number' || !Number.isInteger(transactionTimeoutMs) || transactionTimeoutMs <= 0) {
+    problems.push({ path: 'transactionTimeoutMs', reason: 'out-of-range', message: 'transactionTimeoutMs must be a positive integer' })
   }
   const partitioner = merged['partitioner']
   if (partitioner !== undefined && typeof partitioner !== 'function') {

@@ -24,6 +24,8 @@ import type { ProducerBatch, RecordMetadata, RecordReceipt } from './producer-ba
 import { resolveProducerConfig, type ProducerConfig, type ProducerConfigInput } from './producer-config.js'
 import { checkProducerRecord, type ProducerRecord } from './producer-record.js'
 import { RecordAccumulator, type DrainBatch } from './record-accumulator.js'
+import { TransactionManager, type ProducerTransactionLog, type TransactionOffset } from './transaction-manager.js'
+import type { ConsumerGroupMetadata } from '../consumer/consumer-api.js'
 
 /**
  * What a producer needs from the log: the seam between this client and the embedded broker
@@ -40,6 +42,8 @@ export interface ProducerLog {
   appendDurable(tp: TopicPartition, batch: Buffer): Promise<AppendResult>
   /** A fresh producer id and epoch for an idempotent producer. @throws `LOG_IO_ERROR`, `LOG_CLOSED`. */
   initProducerId(): { producerId: bigint; producerEpoch: number }
+  /** The transaction coordinator's calls; absent when the log has no transactions. */
+  readonly transactions?: ProducerTransactionLog
 }
 
 export interface ProducerOptions {
@@ -63,9 +67,11 @@ export class EmbeddedProducer implements Producer {
   /** Reused for every partitioner call and stickiness report (no per-record objects). */
   private readonly partitionerInput: PartitionerInput = { topic: '', key: null, value: null, partitionCount: 1 }
   private readonly produced: StickyBytesProduced = { topic: '', partition: 0, appendedBytes: 0 }
+  /** Set for a producer with a `transactionalId`. */
+  private readonly txn: TransactionManager | undefined
   private closed = false
 
-  /** @throws `CONFIG_INVALID` listing every invalid option. */
+  /** @throws `CONFIG_INVALID` listing every invalid option; `LOG_ILLEGAL_STATE` for a transactional producer on a log without transactions. */
   constructor(options: ProducerOptions) {
     this.config = resolveProducerConfig(options.config)
     this.log = options.log
@@ -78,15 +84,89 @@ export class EmbeddedProducer implements Producer {
       this.partitioner = partitioner
     }
     const log = this.log
-    const drain: DrainBatch = durableAcks
+    const append: DrainBatch = durableAcks
       ? (tp, bytes) => log.appendDurable(tp, bytes)
       : (tp, bytes) => Promise.resolve(log.append(tp, bytes))
+    const { transactionalId, transactionTimeoutMs } = this.config
+    let drain = append
+    if (transactionalId !== undefined) {
+      if (log.transactions === undefined) throw logError('LOG_ILLEGAL_STATE', 'this log has no transaction coordinator', { transactionalId })
+      const txn = new TransactionManager({ transactionalId, transactionTimeoutMs, log: log.transactions })
+      this.txn = txn
+      drain = (tp, bytes, count) => txn.drain(tp, bytes, (t, b) => append(t, b, count))
+    }
     this.accumulator = new RecordAccumulator({
       config: { batchBytes, lingerMs, bufferMemoryBytes, maxBlockMs, maxRequestBytes, compression },
       clock: log.clock,
       drain,
-      producerIdentity: this.config.enableIdempotence ? log.initProducerId() : undefined,
+      // A transactional producer gets its identity from initTransactions().
+      producerIdentity: this.config.enableIdempotence && transactionalId === undefined ? log.initProducerId() : undefined,
+      transactional: transactionalId !== undefined,
     })
+    this.txn?.attach(this.accumulator)
+  }
+
+  /**
+   * Kafka `initTransactions()`: registers the transactional id with the coordinator, which fences
+   * every older producer with the same id (their later calls fail with `LOG_PRODUCER_FENCED`) and
+   * completes or aborts the transaction they left. Once per producer.
+   * @throws `LOG_ILLEGAL_STATE` (not transactional), `LOG_INVALID_TXN_STATE` (called twice),
+   *   `LOG_INVALID_TRANSACTION_TIMEOUT`, `LOG_PRODUCER_FENCED`, `LOG_CLOSED`.
+   */
+  initTransactions(): Promise<void> {
+    try {
+      return this.transactions().initTransactions()
+    } catch (err) {
+      return Promise.reject(err as Error)
+    }
+  }
+
+  /** Opens a transaction (local: partitions join it when records reach them). @throws `LOG_INVALID_TXN_STATE`, `LOG_PRODUCER_FENCED`. */
+  beginTransaction(): void {
+    this.transactions().beginTransaction()
+  }
+
+  /**
+   * Kafka `sendOffsetsToTransaction`: the consumer's offsets commit with the transaction (and only
+   * then), fenced by the consumer's group generation (KIP-447: pass `consumer.groupMetadata()`).
+   * @throws `LOG_ILLEGAL_GENERATION`/`LOG_UNKNOWN_MEMBER_ID`/`LOG_FENCED_INSTANCE_ID` (the
+   *   consumer lost its partitions; the transaction must be aborted), `LOG_INVALID_TXN_STATE`,
+   *   `LOG_PRODUCER_FENCED`, `LOG_TRANSACTION_ABORTABLE`.
+   */
+  sendOffsetsToTransaction(offsets: readonly TransactionOffset[], groupMetadata: ConsumerGroupMetadata): Promise<void> {
+    try {
+      return this.transactions().sendOffsetsToTransaction(offsets, groupMetadata)
+    } catch (err) {
+      return Promise.reject(err as Error)
+    }
+  }
+
+  /**
+   * Flushes every record of the transaction, then commits it: resolves once the decision and
+   * every marker are durable. @throws `LOG_TRANSACTION_ABORTABLE` (a send failed: abort),
+   * `LOG_PRODUCER_FENCED`, `LOG_INVALID_TXN_STATE` (no open transaction).
+   */
+  commitTransaction(): Promise<void> {
+    try {
+      return this.transactions().commitTransaction()
+    } catch (err) {
+      return Promise.reject(err as Error)
+    }
+  }
+
+  /** Aborts the open transaction: nothing of it becomes visible to read_committed readers. @throws `LOG_PRODUCER_FENCED`, `LOG_INVALID_TXN_STATE`. */
+  abortTransaction(): Promise<void> {
+    try {
+      return this.transactions().abortTransaction()
+    } catch (err) {
+      return Promise.reject(err as Error)
+    }
+  }
+
+  private transactions(): TransactionManager {
+    if (this.closed) throw logError('LOG_CLOSED', 'producer is closed')
+    if (this.txn === undefined) throw logError('LOG_ILLEGAL_STATE', 'transactional calls need a producer with a transactionalId')
+    return this.txn
   }
 
   /** Bytes of records buffered and not yet acknowledged or failed. */
@@ -226,6 +306,7 @@ export class EmbeddedProducer implements Producer {
    */
   private checkPlaceable(record: ProducerRecord, counts?: Map<string, number>): number {
     if (this.closed) throw logError('LOG_CLOSED', 'producer is closed')
+    this.txn?.checkSend()
     checkProducerRecord(record)
     let partitionCount = counts?.get(record.topic)
     if (partitionCount === undefined) {

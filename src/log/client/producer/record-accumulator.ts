@@ -52,6 +52,8 @@ export interface RecordAccumulatorOptions {
    * a producer without idempotence.
    */
   producerIdentity?: ProducerIdentity
+  /** Batches are marked transactional (a transactional producer). Default false. */
+  transactional?: boolean
 }
 
 /** A producer id and epoch (Kafka `ProducerIdAndEpoch`). */
@@ -112,7 +114,8 @@ export class RecordAccumulator {
   readonly config: RecordAccumulatorConfig
   private readonly clock: Clock
   private readonly drain: DrainBatch
-  private readonly identity: ProducerIdentity | undefined
+  private identity: ProducerIdentity | undefined
+  private readonly transactional: boolean
   /** topic → partition number → queue; no per-record string keys. */
   private readonly queues = new Map<string, PartitionQueue[]>()
   /** FIFO of waiting appends: live and done ones from `waitersHead` on (see the file comment). */
@@ -135,8 +138,28 @@ export class RecordAccumulator {
     this.clock = options.clock
     this.drain = options.drain
     this.identity = options.producerIdentity
+    this.transactional = options.transactional ?? false
     this.probe = new RecordBatchBuilder({ maxBatchBytes: BATCH_HEADER_BYTES })
     this.maxRecordBytes = Math.min(this.config.maxRequestBytes, this.config.bufferMemoryBytes)
+  }
+
+  /**
+   * A new producer identity (a transactional producer's epoch after initTransactions or an
+   * EndTxn): later batches carry it, and every partition's sequences start over at 0, as a new
+   * epoch must. Only while nothing is buffered (after `flush()`, with sends stopped).
+   * @throws `LOG_ILLEGAL_STATE` when batches are still open, ready or in flight.
+   */
+  setProducerIdentity(identity: ProducerIdentity): void {
+    for (const partitions of this.queues.values()) {
+      for (const queue of partitions) {
+        if (queue === undefined) continue
+        if (queue.open !== undefined || queue.ready.length > 0 || queue.inFlight !== undefined) {
+          throw logError('LOG_ILLEGAL_STATE', `the producer identity cannot change while ${queue.tp.topic}-${queue.tp.partition} has batches buffered`)
+        }
+        queue.nextSequence = 0
+      }
+    }
+    this.identity = identity
   }
 
   /** Bytes reserved by records accepted and not yet settled. */
@@ -335,6 +358,7 @@ export class RecordAccumulator {
       maxBatchBytes: this.config.batchBytes,
       producerId: identity === undefined ? -1n : identity.producerId,
       producerEpoch: identity === undefined ? -1 : identity.producerEpoch,
+      isTransactional: this.transactional,
     })
   }
 
