@@ -12,7 +12,13 @@ import { codeOfSync } from '../../support/error-code.js'
 const DIR = '/data'
 const TP = { topic: 't', partition: 0 }
 
-/** Writes batches of one producer as a transactional producer would: its own sequence per partition. */
+/**
+ * Writes batches of one producer as a transactional producer would: its own sequence per
+ * partition, and markers written straight to the partition (these tests are about the partition
+ * log, not the coordinator). The producer is registered with the broker's coordinator, with `TP`
+ * in its transaction, because the broker verifies every transactional batch that opens a
+ * transaction in a partition (KIP-890).
+ */
 class TxnWriter {
   private seq = 0
   constructor(
@@ -20,6 +26,15 @@ class TxnWriter {
     readonly producerId: bigint,
     readonly epoch = 0,
   ) {}
+
+  /** A registered producer `transactionalId`, initialised `inits` times (its epoch is inits − 1). */
+  static async register(broker: Broker, transactionalId: string, inits = 1): Promise<TxnWriter> {
+    const coordinator = broker.transactionCoordinator()
+    let identity = await coordinator.initProducerId(transactionalId, 60_000)
+    for (let i = 1; i < inits; i++) identity = await coordinator.initProducerId(transactionalId, 60_000)
+    await coordinator.addPartitions(transactionalId, identity, [TP])
+    return new TxnWriter(broker, identity.producerId, identity.producerEpoch)
+  }
 
   send(values: readonly string[], transactional = true): void {
     const records = values.map((v) => ({ key: null, value: Buffer.from(v), timestampMs: 1_000 }))
@@ -62,7 +77,7 @@ describe('transactions in the partition log', () => {
   it('holds the last stable offset at an open transaction and hides it from read_committed readers', async () => {
     const broker = await open(new FaultFileIO())
     broker.createTopic({ topic: 't', partitions: 1 })
-    const a = new TxnWriter(broker, 1n)
+    const a = await TxnWriter.register(broker, 'a')
     plain(broker, ['p0'])
     a.send(['a0', 'a1'])
     plain(broker, ['p1'])
@@ -79,8 +94,8 @@ describe('transactions in the partition log', () => {
   it('skips aborted transactions for read_committed readers, interleaved with committed ones', async () => {
     const broker = await open(new FaultFileIO())
     broker.createTopic({ topic: 't', partitions: 1 })
-    const a = new TxnWriter(broker, 1n)
-    const b = new TxnWriter(broker, 2n)
+    const a = await TxnWriter.register(broker, 'a')
+    const b = await TxnWriter.register(broker, 'b')
     a.send(['a0'])
     b.send(['b0'])
     a.send(['a1'])
@@ -93,7 +108,7 @@ describe('transactions in the partition log', () => {
     a.end('COMMIT')
     expect(await visible(broker, 'read_committed')).toEqual(['b0', 'p0', 'b1', 'a2'])
     expect(await visible(broker, 'read_uncommitted')).toEqual(['a0', 'b0', 'a1', 'p0', 'b1', 'a2'])
-    expect(broker.abortedTransactions(TP, 0, 100)).toEqual([{ producerId: 1n, firstOffset: 0, lastOffset: 5, lastStableOffset: 1 }])
+    expect(broker.abortedTransactions(TP, 0, 100)).toEqual([{ producerId: a.producerId, firstOffset: 0, lastOffset: 5, lastStableOffset: 1 }])
   })
 
   it('wakes a waiting read_committed poll when the marker makes the records stable', async () => {
@@ -101,7 +116,7 @@ describe('transactions in the partition log', () => {
     broker.createTopic({ topic: 't', partitions: 1 })
     const consumer = consumerOf(broker, 'read_committed')
     await consumer.assign([TP])
-    const a = new TxnWriter(broker, 1n)
+    const a = await TxnWriter.register(broker, 'a')
     a.send(['a0'])
     const polling = consumer.poll({ timeoutMs: 60_000 })
     a.send(['a1']) // more data, still unstable: the poll keeps waiting
@@ -116,8 +131,8 @@ describe('transactions in the partition log', () => {
       const broker = await open(io, { crashes: crash !== 'clean' })
       // Small segments: transactions cross rolls (snapshots) and recovery rescans segments.
       broker.createTopic({ topic: 't', partitions: 1, configs: { 'segment.bytes': '400' } })
-      const a = new TxnWriter(broker, 1n)
-      const b = new TxnWriter(broker, 2n)
+      const a = await TxnWriter.register(broker, 'a')
+      const b = await TxnWriter.register(broker, 'b')
       for (let i = 0; i < 4; i++) {
         a.send([`a${i}`])
         plain(broker, [`p${i}`])
@@ -134,7 +149,7 @@ describe('transactions in the partition log', () => {
       expect(reopened.partitionLog(TP).segmentCount, crash).toBeGreaterThan(2)
       expect(reopened.lastStableOffset(TP), crash).toBe(openAt)
       expect(await visible(reopened, 'read_committed'), crash).toEqual(['p0', 'p1', 'p2', 'p3'])
-      new TxnWriter(reopened, 2n).end('COMMIT')
+      new TxnWriter(reopened, b.producerId, b.epoch).end('COMMIT')
       expect(await visible(reopened, 'read_committed'), crash).toEqual(['p0', 'p1', 'p2', 'p3', 'b0', 'p4'])
       await reopened.close()
     }
@@ -143,10 +158,10 @@ describe('transactions in the partition log', () => {
   it('refuses a plain batch from a producer with an open transaction, and stale markers', async () => {
     const broker = await open(new FaultFileIO())
     broker.createTopic({ topic: 't', partitions: 1 })
-    const a = new TxnWriter(broker, 1n, 3)
+    const a = await TxnWriter.register(broker, 'a', 4)
     a.send(['a0'])
     expect(codeOfSync(() => a.send(['x'], false))).toBe('LOG_INVALID_TXN_STATE')
-    expect(codeOfSync(() => a.end('COMMIT', 0, 2))).toBe('LOG_INVALID_PRODUCER_EPOCH')
+    expect(codeOfSync(() => a.end('COMMIT', 0, a.epoch - 1))).toBe('LOG_INVALID_PRODUCER_EPOCH')
     a.end('COMMIT', 5)
     a.send(['a1'])
     expect(codeOfSync(() => a.end('ABORT', 4))).toBe('LOG_TRANSACTION_COORDINATOR_FENCED')
@@ -155,5 +170,20 @@ describe('transactions in the partition log', () => {
     // One data batch, the one accepted COMMIT marker, one data batch: nothing refused was written.
     expect(batches.map((b) => (b.isControl ? 'marker' : 'data'))).toEqual(['data', 'marker', 'data'])
     expect(decodeAll(broker.read(TP, 0, 1 << 20)).filter((r) => r.offset !== 1).map((r) => r.value)).toEqual(['a0', 'a1'])
+  })
+
+  it('refuses a transactional batch the coordinator does not know of, appending nothing', async () => {
+    const broker = await open(new FaultFileIO())
+    broker.createTopic({ topic: 't', partitions: 1 })
+    // Unregistered producer id: no transaction at the coordinator.
+    expect(codeOfSync(() => new TxnWriter(broker, 77n).send(['x']))).toBe('LOG_INVALID_TXN_STATE')
+    // Registered, but the partition was never added to its transaction.
+    const identity = await broker.transactionCoordinator().initProducerId('c', 60_000)
+    expect(codeOfSync(() => new TxnWriter(broker, identity.producerId, identity.producerEpoch).send(['y']))).toBe('LOG_INVALID_TXN_STATE')
+    // An older epoch of a registered producer is a zombie.
+    const newer = await TxnWriter.register(broker, 'c')
+    expect(codeOfSync(() => new TxnWriter(broker, newer.producerId, newer.epoch - 1).send(['z']))).toBe('LOG_PRODUCER_FENCED')
+    expect(broker.offsets(TP).logEndOffset).toBe(0)
+    expect(broker.lastStableOffset(TP)).toBe(0)
   })
 })

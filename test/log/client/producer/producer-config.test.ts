@@ -23,6 +23,8 @@ describe('resolveProducerConfig', () => {
       durableAcks: false,
       partitioner: undefined,
       enableIdempotence: true,
+      transactionalId: undefined,
+      transactionTimeoutMs: 60_000,
     })
     expect(Object.isFrozen(config)).toBe(true)
     expect(Object.isFrozen(PRODUCER_DEFAULTS)).toBe(true)
