@@ -278,3 +278,56 @@ describe('bad input', () => {
     expect(broker.groupCoordinator().fetchOffsets('g').map((o) => o.offset)).toEqual([1])
   })
 })
+
+describe('delayed and duplicated EndTxn', () => {
+  it('a retried EndTxn is answered again; a late one cannot commit or abort the next transaction', async () => {
+    const broker = await openBroker()
+    broker.createTopic({ topic: 'out' })
+    const tp = { topic: 'out', partition: 0 }
+    const coordinator = broker.transactionCoordinator()
+    const first = await coordinator.initProducerId('tx-late', 60_000)
+    await coordinator.addPartitions('tx-late', first, [tp])
+    const second = await coordinator.endTransaction('tx-late', first, true)
+    expect(second.producerEpoch).toBe(first.producerEpoch + 1)
+    const end = broker.offsets(tp).logEndOffset
+
+    // The same EndTxn again (a retry whose answer was lost): the same answer, no second marker.
+    expect(await coordinator.endTransaction('tx-late', first, true)).toEqual(second)
+    expect(broker.offsets(tp).logEndOffset).toBe(end)
+    // The other decision from the old epoch is a zombie's.
+    expect(await codeOf(() => coordinator.endTransaction('tx-late', first, false))).toBe('LOG_PRODUCER_FENCED')
+
+    // The next transaction, with data in it.
+    const p = producerOf(broker, { transactionalId: 'tx-late' })
+    await p.initTransactions()
+    const current = coordinator.describe('tx-late')
+    expect(current?.producerEpoch).toBe(second.producerEpoch + 1)
+    p.beginTransaction()
+    await p.send({ topic: 'out', key: null, value: enc('second-txn') })
+    // Late commits and aborts of earlier epochs are fenced and leave the open transaction alone.
+    for (const stale of [first, second]) {
+      for (const commit of [true, false]) {
+        expect(await codeOf(() => coordinator.endTransaction('tx-late', stale, commit))).toBe('LOG_PRODUCER_FENCED')
+      }
+    }
+    expect(coordinator.describe('tx-late')?.state).toBe('Ongoing')
+    expect(await readAll(broker, 'out', 'read_committed')).toEqual([])
+    await p.abortTransaction()
+    expect(await readAll(broker, 'out', 'read_committed')).toEqual([])
+    expect(coordinator.describe('tx-late')?.state).toBe('CompleteAbort')
+  })
+
+  it('partitions reached in one burst join the transaction with one AddPartitionsToTxn', async () => {
+    const broker = await openBroker()
+    broker.createTopic({ topic: 'out', partitions: 4 })
+    const p = producerOf(broker, { transactionalId: 'tx-burst' })
+    await p.initTransactions()
+    p.beginTransaction()
+    await p.sendBatch([0, 1, 2, 3].map((partition) => ({ topic: 'out', partition, key: null, value: enc(`v${partition}`) })))
+    // Empty (init) + one Ongoing record holding all four partitions.
+    expect(broker.offsets({ topic: TRANSACTION_STATE_TOPIC, partition: 0 }).logEndOffset).toBe(2)
+    expect([...(broker.transactionCoordinator().describe('tx-burst')?.partitions.values() ?? [])].map((tp) => tp.partition).sort()).toEqual([0, 1, 2, 3])
+    await p.commitTransaction()
+    expect((await readAll(broker, 'out', 'read_committed')).sort()).toEqual(['v0', 'v1', 'v2', 'v3'])
+  })
+})
