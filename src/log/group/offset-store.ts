@@ -12,12 +12,12 @@
  * delete). A partition that cannot be read keeps its error, and every operation on a group of
  * that partition raises it — offsets are never silently lost.
  */
-import { setImmediate as yieldToIo } from 'node:timers/promises'
 import { logError, type LogError } from '../errors.js'
 import { isMillraceError } from '../errors.js'
 import { encodeRecordBatch } from '../record/batch-builder.js'
 import { readControlRecord } from '../record/control-record.js'
-import { iterateBatches, type RecordBatch } from '../record/record-batch.js'
+import type { RecordBatch } from '../record/record-batch.js'
+import { replayPartition } from '../internal-topic-replay.js'
 import { incrementSequence } from '../storage/producer-state.js'
 import type { StoredOffset } from './coordinator-api.js'
 import { CONSUMER_OFFSETS_TOPIC, type OffsetsLog } from './offsets-log.js'
@@ -43,9 +43,6 @@ export interface OffsetToStore {
   readonly offset: number
   readonly metadata: string
 }
-
-/** Bytes per read while replaying; any size works, whole batches are returned. */
-const REPLAY_READ_BYTES = 1024 * 1024
 
 function tpKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`
@@ -293,32 +290,16 @@ export class OffsetStore {
     if (byTp.size === 0) this.offsetsByGroup.delete(groupId)
   }
 
-  private async replay(partition: number, groups: Map<string, LoadedGroup>): Promise<void> {
-    const tp = { topic: CONSUMER_OFFSETS_TOPIC, partition }
-    const { logStartOffset, logEndOffset } = this.log.offsets(tp)
-    let next = logStartOffset
-    while (next < logEndOffset) {
-      const bytes = this.log.read(tp, next, REPLAY_READ_BYTES)
-      const from = next
-      for (const batch of iterateBatches(bytes)) {
-        if (batch.isControl) this.replayMarker(batch, partition)
-        else if (batch.isTransactional) this.replayTransactional(batch, from, partition)
-        else {
-          batch.forEachRecord((record) => {
-            if (record.offset >= from) this.replayRecord(record.key, record.value, record.offset, partition, groups)
-          })
-        }
-        next = Math.max(next, batch.lastOffset + 1)
-      }
-      if (next === from) {
-        throw logError('LOG_CORRUPT_BATCH', `${CONSUMER_OFFSETS_TOPIC}-${partition} made no progress at offset ${from}`, {
-          topic: CONSUMER_OFFSETS_TOPIC,
-          partition,
-          offset: from,
+  private replay(partition: number, groups: Map<string, LoadedGroup>): Promise<void> {
+    return replayPartition(this.log, { topic: CONSUMER_OFFSETS_TOPIC, partition }, (batch, from) => {
+      if (batch.isControl) this.replayMarker(batch, partition)
+      else if (batch.isTransactional) this.replayTransactional(batch, from, partition)
+      else {
+        batch.forEachRecord((record) => {
+          if (record.offset >= from) this.replayRecord(record.key, record.value, record.offset, partition, groups)
         })
       }
-      await yieldToIo()
-    }
+    })
   }
 
   /** A marker replayed: the producer's pending offsets in this partition are committed or dropped. */

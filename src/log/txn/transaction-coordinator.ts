@@ -24,11 +24,10 @@
  * Calls for one transactional id are serialised (a per-id chain), so a fence and an EndTxn of
  * the same id never interleave between their awaits.
  */
-import { setImmediate as yieldToIo } from 'node:timers/promises'
 import type { Clock } from '../clock.js'
 import { isMillraceError, logError } from '../errors.js'
 import { encodeRecordBatch } from '../record/batch-builder.js'
-import { iterateBatches } from '../record/record-batch.js'
+import { replayPartition } from '../internal-topic-replay.js'
 import type { TopicPartition } from '../topic-partition.js'
 import { javaStringHashCode, kafkaAbs } from '../group/offsets-schema/index.js'
 import {
@@ -127,8 +126,6 @@ export interface TransactionMetadata {
   startMs: number
   lastUpdateMs: number
 }
-
-const REPLAY_READ_BYTES = 1024 * 1024
 
 function tpKey(tp: TopicPartition): string {
   return `${tp.topic}\u0000${tp.partition}`
@@ -527,27 +524,17 @@ export class TransactionCoordinator {
     return result
   }
 
-  private async replay(partition: number): Promise<void> {
+  private replay(partition: number): Promise<void> {
     const tp = { topic: TRANSACTION_STATE_TOPIC, partition }
-    const { logStartOffset, logEndOffset } = this.log.offsets(tp)
-    let next = logStartOffset
-    while (next < logEndOffset) {
-      const bytes = this.log.read(tp, next, REPLAY_READ_BYTES)
-      const from = next
-      for (const batch of iterateBatches(bytes)) {
-        if (!batch.isControl) {
-          batch.forEachRecord((record) => {
-            if (record.offset < from) return
-            const key = record.key
-            if (key === null) throw logError('LOG_CORRUPT_BATCH', `null key in ${TRANSACTION_STATE_TOPIC}-${partition} at offset ${record.offset}`, { ...tp, offset: record.offset })
-            this.replayRecord(decodeTransactionLogKey(key), record.value)
-          })
-        }
-        next = Math.max(next, batch.lastOffset + 1)
-      }
-      if (next === from) throw logError('LOG_CORRUPT_BATCH', `${TRANSACTION_STATE_TOPIC}-${partition} made no progress at offset ${from}`, { ...tp, offset: from })
-      await yieldToIo()
-    }
+    return replayPartition(this.log, tp, (batch, from) => {
+      if (batch.isControl) return
+      batch.forEachRecord((record) => {
+        if (record.offset < from) return
+        const key = record.key
+        if (key === null) throw logError('LOG_CORRUPT_BATCH', `null key in ${TRANSACTION_STATE_TOPIC}-${partition} at offset ${record.offset}`, { ...tp, offset: record.offset })
+        this.replayRecord(decodeTransactionLogKey(key), record.value)
+      })
+    })
   }
 
   private replayRecord(transactionalId: string, value: Uint8Array | null): void {
