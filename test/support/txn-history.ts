@@ -63,6 +63,13 @@ export interface HistoryToCheck {
   final: readonly ReadRecord[]
   /** Values that must be in the log exactly once whatever crashed (e.g. one output per input). */
   required?: Iterable<string>
+  /**
+   * What a value stands for, when several writes carry one logical record (a consume–transform–
+   * produce loop that retries an input after an abort tags each attempt with its transaction):
+   * two values of one identity in the log are a duplicate, and `required` lists identities.
+   * Default: the value itself.
+   */
+  identity?: (value: string) => string
 }
 
 type Outcome = 'committed' | 'aborted' | 'unknown'
@@ -108,16 +115,20 @@ export function checkHistory(history: HistoryToCheck): Anomaly[] {
   // The version order: each partition's committed records as the final scan saw them.
   const versionIndex = new Map<string, Map<number, number>>()
   const atOffset = new Map<string, string>()
+  const identity = history.identity ?? ((v: string): string => v)
+  /** Identity → where in the log; and the exact values in the log. */
   const inLog = new Map<string, string>()
+  const valuesInLog = new Set<string>()
   for (const r of history.final) {
     let order = versionIndex.get(r.partition)
     if (order === undefined) versionIndex.set(r.partition, (order = new Map()))
     order.set(r.offset, order.size)
     atOffset.set(`${r.partition}@${r.offset}`, r.value)
     const where = `${r.partition}@${r.offset}`
-    const before = inLog.get(r.value)
+    valuesInLog.add(r.value)
+    const before = inLog.get(identity(r.value))
     if (before !== undefined && before !== where) report('duplicate', `value ${r.value} is in the log at ${before} and at ${where}`)
-    else inLog.set(r.value, where)
+    else inLog.set(identity(r.value), where)
   }
 
   // What a read may return, wherever it was read (a reader or the final scan).
@@ -141,9 +152,9 @@ export function checkHistory(history: HistoryToCheck): Anomaly[] {
     }
     if (at < t.requestedAt) report('open-read', `${reader} read ${r.value} at ${where} before transaction ${writer} asked to commit`)
     if (final) return
-    const seenAt = inLog.get(r.value)
-    if (seenAt === undefined) report('lost-write', `${reader} read ${r.value} at ${where}, which is no longer in the log`)
-    else if (seenAt !== where) report('duplicate', `${reader} read ${r.value} at ${where}, it is also at ${seenAt}`)
+    const seenAt = inLog.get(identity(r.value))
+    if (!valuesInLog.has(r.value)) report('lost-write', `${reader} read ${r.value} at ${where}, which is no longer in the log`)
+    else if (seenAt !== undefined && seenAt !== where) report('duplicate', `${reader} read ${r.value} at ${where}, it is also at ${seenAt}`)
   }
   for (const r of history.final) checkRead(r, Infinity, 'the final scan', true)
 
@@ -175,14 +186,14 @@ export function checkHistory(history: HistoryToCheck): Anomaly[] {
 
   // Writes that must be there, and transactions that must be whole.
   for (const [id, t] of txns) {
-    const present = t.values.filter((v) => inLog.has(v))
+    const present = t.values.filter((v) => valuesInLog.has(v))
     if (t.outcome === 'committed') {
-      for (const v of t.values) if (!inLog.has(v)) report('lost-write', `${v} of committed transaction ${id} is not in the log`)
+      for (const v of t.values) if (!valuesInLog.has(v)) report('lost-write', `${v} of committed transaction ${id} is not in the log`)
     } else if (t.outcome === 'unknown' && present.length > 0 && present.length < t.values.length) {
       report('torn-transaction', `transaction ${id} (outcome unknown) shows ${present.length} of its ${t.values.length} records`)
     }
   }
-  for (const v of history.required ?? []) if (!inLog.has(v)) report('lost-write', `required value ${v} is not in the log`)
+  for (const v of history.required ?? []) if (!inLog.has(v)) report('lost-write', `required ${v} is not in the log`)
   return anomalies
 }
 

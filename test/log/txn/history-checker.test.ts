@@ -95,6 +95,20 @@ describe('history checker', () => {
     expect(kinds(twoReaders, final)).toEqual([])
   })
 
+  it('counts two attempts of one input in the log as a duplicate when values carry an identity', () => {
+    const events: HistoryEvent[] = [
+      { type: 'write', txn: 't1', value: 'in-1>t1' },
+      { type: 'commit-requested', txn: 't1' },
+      { type: 'write', txn: 't2', value: 'in-1>t2' },
+      { type: 'commit-requested', txn: 't2' },
+    ]
+    const identity = (v: string): string => v.slice(0, v.indexOf('>'))
+    const both = [rec('p', 0, 'in-1>t1'), rec('p', 2, 'in-1>t2')]
+    expect(checkHistory({ events, final: both, identity }).map((a) => a.kind)).toEqual(['duplicate'])
+    expect(checkHistory({ events, final: [rec('p', 2, 'in-1>t2')], identity, required: ['in-1'] })).toEqual([])
+    expect(checkHistory({ events, final: [], identity, required: ['in-1'] }).map((a) => a.kind)).toEqual(['lost-write'])
+  })
+
   it('round-trips events through the child-process line format', () => {
     for (const e of base().events) expect(parseHistoryLine(historyLine(e).trimEnd())).toEqual(e)
     expect(parseHistoryLine('ready')).toBeUndefined()
