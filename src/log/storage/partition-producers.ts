@@ -172,7 +172,17 @@ export class PartitionProducers {
       }
     }
     this.replay(segments, from, logEndOffset)
-    for (const seg of segments) seg.txnIndexStale = false
+    // The rebuilt entries become durable now: the caller checkpoints the recovery point next, and
+    // a segment below it is trusted with whatever index it has on disk.
+    let rebuilt = false
+    for (const seg of segments) {
+      if (!seg.txnIndexStale) continue
+      if (seg.hasTxnIndex()) seg.txnIndex().syncNow()
+      seg.txnIndexStale = false
+      rebuilt = true
+    }
+    // An index file the replay created must survive too.
+    if (rebuilt) this.io.syncDir(this.dir)
     this.state.evictBelow(logStartOffset)
   }
 

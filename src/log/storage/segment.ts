@@ -359,14 +359,17 @@ export class LogSegment {
 
   /**
    * fdatasync of the log — and of the indexes too once the segment is inactive. The active
-   * segment's indexes are rebuilt after a crash, but loading trusts the indexes of segments below
-   * the recovery point (after checks that a torn entry can pass), so a rolled segment's final
-   * indexes must become durable with it (Kafka flushes every file of a rolled segment).
+   * segment's offset and time indexes are rebuilt after a crash, but loading trusts the indexes of
+   * segments below the recovery point (after checks that a torn entry can pass), so a rolled
+   * segment's final indexes must become durable with it (Kafka flushes every file of a rolled
+   * segment). The aborted-transaction index is synced with the data whenever it changed: a
+   * recovery point covering a marker must cover its entry, or a checkpoint taken before the
+   * rolled segment's own sync would vouch for a lost entry (an aborted transaction made visible).
    */
   sync(): Promise<void> {
     let done: Promise<void>
     try {
-      done = this.indexesFinal ? this.syncAll() : this.log.sync()
+      done = this.indexesFinal ? this.syncAll() : this.txn?.isDirty ? Promise.all([this.log.sync(), this.txn.sync()]).then(() => undefined) : this.log.sync()
     } catch (err) {
       // Failures reject, never throw: the group commit starts syncs of several segments at once.
       return Promise.reject(err)

@@ -28,6 +28,8 @@ export interface AbortedTxn {
 
 export class TransactionIndex {
   private items: AbortedTxn[] = []
+  /** Changed since the last sync: the next fsync of the segment's data must sync this file too. */
+  private dirty = false
 
   constructor(private file: FileHandle) {}
 
@@ -63,6 +65,7 @@ export class TransactionIndex {
     writeInt64At(b, 18, txn.lastOffset)
     writeInt64At(b, 26, txn.lastStableOffset)
     this.file.append(b)
+    this.dirty = true
     this.items.push({ ...txn })
   }
 
@@ -85,15 +88,31 @@ export class TransactionIndex {
     if (keep.length === this.items.length) return
     this.items = keep
     this.file.truncate(keep.length * TXN_INDEX_ENTRY_BYTES)
+    this.dirty = true
   }
 
   reset(): void {
     this.items = []
     this.file.truncate(0)
+    this.dirty = true
+  }
+
+  get isDirty(): boolean {
+    return this.dirty
+  }
+
+  /** fdatasync on the thread pool; covers every change made before the call. */
+  sync(): Promise<void> {
+    this.dirty = false
+    return this.file.sync().catch((err: unknown) => {
+      this.dirty = true
+      throw err
+    })
   }
 
   syncNow(): void {
     this.file.syncNow()
+    this.dirty = false
   }
 
   close(): void {

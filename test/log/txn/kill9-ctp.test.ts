@@ -15,9 +15,9 @@ import { createInterface } from 'node:readline'
 import { Broker } from '../../../src/log/broker.js'
 import { describeCrashPoint, type CrashPoint } from '../../support/crash-point-io.js'
 import { tempDir } from '../../support/temp-dir.js'
-import { checkHistory, parseHistoryLine, summarise, type HistoryEvent } from '../../support/txn-history.js'
-import { CTP, inputValue, outputIdentity, setUpCtp } from './ctp-loop.js'
-import { readCommittedScan } from './read-committed-scan.js'
+import { parseHistoryLine, type HistoryEvent } from '../../support/txn-history.js'
+import { CTP, setUpCtp } from './ctp-loop.js'
+import { expectExactlyOnce } from './ctp-check.js'
 
 const CHILD = fileURLToPath(new URL('./kill9-ctp-child.ts', import.meta.url))
 const PER_PARTITION = 1500
@@ -97,19 +97,7 @@ describe('exactly-once consume–transform–produce under kill -9', () => {
 
     const broker = await Broker.open({ dataDir })
     try {
-      const final = await readCommittedScan(broker, CTP.output)
-      const required = Array.from({ length: CTP.partitions }, (_, p) => Array.from({ length: PER_PARTITION }, (_, i) => inputValue(p, i))).flat()
-      const anomalies = checkHistory({ events, final, required, identity: outputIdentity })
-      expect(anomalies, summarise(anomalies)).toEqual([])
-      // Input order per partition (one producer, offsets committed with the outputs).
-      for (let p = 0; p < CTP.partitions; p++) {
-        const inOrder = final.filter((r) => r.partition === String(p)).map((r) => outputIdentity(r.value))
-        expect(inOrder).toEqual(Array.from({ length: PER_PARTITION }, (_, i) => inputValue(p, i)))
-      }
-      const consumer = broker.consumer({ groupId: CTP.groupId })
-      const committed = await consumer.committed(Array.from({ length: CTP.partitions }, (_, partition) => ({ topic: CTP.input, partition })))
-      await consumer.close()
-      expect(committed.map((c) => c.offset)).toEqual(Array(CTP.partitions).fill(PER_PARTITION))
+      await expectExactlyOnce(broker, events, PER_PARTITION)
       for (let partition = 0; partition < CTP.partitions; partition++) {
         const tp = { topic: CTP.output, partition }
         expect(broker.lastStableOffset(tp)).toBe(broker.offsets(tp).logEndOffset)
