@@ -21,7 +21,10 @@ import type { ProducerRecord } from '../../src/log/client/producer/producer-reco
 import { describeScratch, envInt, fmtRate, heading, interleaved, line, printThroughput, printTarget, withScratchDir, type Run } from '../support/harness.js'
 import { CLIENT_REPS, Window, keylessRecords, valuePool } from '../support/client-workload.js'
 
-const RECORDS = envInt('BENCH_CLIENTS_RECORDS', 500_000)
+/** Long enough for ~20 commits at a 100 ms interval: a 2-commit run measures its edges. */
+const RECORDS = envInt('BENCH_IDEMPOTENCE_RECORDS', 3_000_000)
+/** One commit per 1,000 records is ~10 ms each: fewer records give the same rate. */
+const TXN_1000_RECORDS = Math.min(RECORDS, 200_000)
 const PARTITIONS = 4
 const CHUNK = 1000
 const DEPTH = 16
@@ -37,7 +40,7 @@ await withScratchDir('idempotence', async (dir) => {
     let txnNo = 0
 
     /** Sends RECORDS records; in a transactional mode, inside transactions ended by `commitDue`. */
-    async function sendAll(producer: Producer, records: readonly ProducerRecord[], mode: Mode): Promise<number> {
+    async function sendAll(producer: Producer, records: readonly ProducerRecord[], mode: Mode, total: number): Promise<number> {
       const chunks: ProducerRecord[][] = []
       for (let i = 0; i + CHUNK <= records.length; i += CHUNK) chunks.push(records.slice(i, i + CHUNK))
       const transactional = mode === 'txn-100ms' || mode === 'txn-1000'
@@ -46,7 +49,7 @@ await withScratchDir('idempotence', async (dir) => {
       let commits = 0
       let begunAt = performance.now()
       if (transactional) producer.beginTransaction()
-      for (let sent = 0, c = 0; sent < RECORDS; sent += CHUNK, c = (c + 1) % chunks.length) {
+      for (let sent = 0, c = 0; sent < total; sent += CHUNK, c = (c + 1) % chunks.length) {
         await window.add(producer.sendBatch(chunks[c] as ProducerRecord[]))
         const due = mode === 'txn-1000' || (mode === 'txn-100ms' && performance.now() - begunAt >= 100)
         if (transactional && due) {
@@ -80,12 +83,13 @@ await withScratchDir('idempotence', async (dir) => {
       })
       try {
         if (transactional) await producer.initTransactions()
+        const total = mode === 'txn-1000' ? TXN_1000_RECORDS : RECORDS
         const t0 = performance.now()
-        const commits = await sendAll(producer, keylessRecords(topic, values), mode)
+        const commits = await sendAll(producer, keylessRecords(topic, values), mode, total)
         await producer.flush()
         const seconds = (performance.now() - t0) / 1000
         commitsPerMode.set(mode, [...(commitsPerMode.get(mode) ?? []), commits])
-        return { seconds, records: RECORDS, bytes: RECORDS * VALUE_BYTES }
+        return { seconds, records: total, bytes: total * VALUE_BYTES }
       } finally {
         await producer.close()
         broker.deleteTopic(topic)
@@ -93,7 +97,7 @@ await withScratchDir('idempotence', async (dir) => {
     }
 
     heading('idempotence', 'plain vs idempotent vs transactional producer (embedded broker)', [
-      `${RECORDS.toLocaleString('en')} records per run, null keys, ${VALUE_BYTES} B values, ${PARTITIONS} partitions; ` +
+      `${RECORDS.toLocaleString('en')} records per run (${TXN_1000_RECORDS.toLocaleString('en')} with a commit per 1,000), null keys, ${VALUE_BYTES} B values, ${PARTITIONS} partitions; ` +
         `sendBatch of ${CHUNK}, ${DEPTH} outstanding; acks all, lingerMs 5, batchBytes 16384`,
       `baseline: enableIdempotence false (no producer id, no sequence check); ${describeScratch(dir)}`,
     ])
