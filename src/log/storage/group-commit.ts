@@ -37,6 +37,8 @@ export class GroupCommit {
   lastSyncMs: number
   /** Records appended since the last sync started (for `flush.messages`). */
   unflushedMessages = 0
+  /** Bytes appended since the last sync started (for the background sync of open transactions). */
+  unflushedBytes = 0
   private dirty = new Set<LogSegment>()
   /** Segments the fsync in flight covers (they must not be closed or swapped under it). */
   private inFlight: ReadonlySet<LogSegment> = new Set()
@@ -55,9 +57,10 @@ export class GroupCommit {
     this.lastSyncMs = clock.monotonicMs()
   }
 
-  /** `records` were appended to `segment`. */
-  noteAppend(segment: LogSegment, records: number): void {
+  /** `records` in `bytes` were appended to `segment`. */
+  noteAppend(segment: LogSegment, records: number, bytes: number): void {
     this.dirty.add(segment)
+    this.unflushedBytes += bytes
     this.unflushedMessages += records
   }
 
@@ -99,6 +102,15 @@ export class GroupCommit {
     else this.startSync()
   }
 
+  /**
+   * Starts a sync now unless one runs or is scheduled. Nobody waits for it: it writes data back
+   * while the writer goes on, so a later `flush()` only has the tail left to sync.
+   */
+  syncInBackground(): void {
+    if (this.syncing || this.scheduled || this.host.blockedBy() !== undefined) return
+    this.startSync()
+  }
+
   /** The log was truncated below the durable offset. */
   truncatedTo(logEndOffset: number): void {
     this.durableOffset = Math.min(this.durableOffset, logEndOffset)
@@ -135,7 +147,9 @@ export class GroupCommit {
     this.dirty.clear()
     this.inFlight = new Set(segments)
     const recordsCovered = this.unflushedMessages
+    const bytesCovered = this.unflushedBytes
     this.unflushedMessages = 0
+    this.unflushedBytes = 0
     Promise.all(segments.map((s) => s.sync())).then(
       () => {
         this.syncing = false
@@ -156,6 +170,7 @@ export class GroupCommit {
         this.syncing = false
         this.inFlight = new Set()
         this.unflushedMessages += recordsCovered
+        this.unflushedBytes += bytesCovered
         const err = this.host.onSyncFailure(cause)
         const waiters = this.waiters
         this.waiters = []

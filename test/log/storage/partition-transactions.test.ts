@@ -8,6 +8,7 @@ import { FaultFileIO } from '../../../src/log/storage/fault-file-io.js'
 import { decodeAll } from '../../support/batches.js'
 import { openFaultBroker } from '../../support/fault-broker.js'
 import { codeOfSync } from '../../support/error-code.js'
+import { eventually } from '../../support/eventually.js'
 
 const DIR = '/data'
 const TP = { topic: 't', partition: 0 }
@@ -185,5 +186,25 @@ describe('transactions in the partition log', () => {
     expect(codeOfSync(() => new TxnWriter(broker, newer.producerId, newer.epoch - 1).send(['z']))).toBe('LOG_PRODUCER_FENCED')
     expect(broker.offsets(TP).logEndOffset).toBe(0)
     expect(broker.lastStableOffset(TP)).toBe(0)
+  })
+
+  it('syncs an open transaction in the background once 4 MiB of it are unsynced, and plain data not', async () => {
+    const broker = await open(new FaultFileIO())
+    broker.createTopic({ topic: 't', partitions: 1 })
+    broker.createTopic({ topic: 'plain', partitions: 1 })
+    const recoveryPoint = (topic: string): number => broker.describeTopic(topic).partitions[0]?.recoveryPoint ?? -1
+    const value = 'v'.repeat(100 * 1024)
+    const plainTp = { topic: 'plain', partition: 0 }
+    for (let i = 0; i < 50; i++) broker.append(plainTp, encodeRecordBatch([{ key: null, value: Buffer.from(value), timestampMs: 1_000 }]))
+    const a = await TxnWriter.register(broker, 'a')
+    // 3 MiB: below the threshold, nothing is synced.
+    for (let i = 0; i < 30; i++) a.send([value])
+    expect(recoveryPoint('t')).toBe(0)
+    // Past 4 MiB the partition syncs by itself: nobody called flush().
+    for (let i = 0; i < 12; i++) a.send([value])
+    await eventually(() => recoveryPoint('t') > 0, 5_000, 'the background sync of the open transaction')
+    expect(recoveryPoint('t')).toBeGreaterThanOrEqual(41)
+    // 5 MiB of plain appends stay in the page cache until a flush (no flush.ms/flush.messages).
+    expect(recoveryPoint('plain')).toBe(0)
   })
 })
