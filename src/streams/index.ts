@@ -1,5 +1,44 @@
 /**
- * `millrace/streams` — see DESIGN.md. This entry point is reserved in the package's exports map;
- * its API arrives with the issues that build the streams layer, and it exports nothing yet.
+ * `millrace/streams` — Kafka Streams for TypeScript (DESIGN.md §4): the typed DSL
+ * (`StreamsBuilder`, `KStream`), the Processor API, and `Topology` with Kafka's `describe()`.
+ * Topologies are unit-tested with `TopologyTestDriver` from `millrace/testing`.
  */
-export {}
+export { StreamsBuilder } from './dsl/streams-builder.js'
+export type { KStream, BranchedKStream, Branches, BranchKey } from './dsl/kstream.js'
+export type { KeyValue, Named, Consumed, Produced, Repartitioned, Processed } from './dsl/options.js'
+
+export { Topology } from './topology/topology.js'
+export type { AddSourceOptions, AddProcessorOptions, AddSinkOptions } from './topology/topology.js'
+export { TopologyDescription } from './topology/topology-description.js'
+export type { NodeDescription, SubtopologyDescription } from './topology/topology-description.js'
+export type { TimestampExtractor, ExtractableRecord, TopicNameExtractor, StreamPartitioner } from './topology/node-spec.js'
+
+export { Record } from './processor/record.js'
+export type { FixedKeyRecord } from './processor/record.js'
+export { taskIdToString } from './processor/processor.js'
+export type {
+  Processor,
+  FixedKeyProcessor,
+  ProcessorSupplier,
+  FixedKeyProcessorSupplier,
+  ProcessorContext,
+  FixedKeyProcessorContext,
+  ProcessingContextBase,
+  TaskId,
+  RecordMetadata,
+  PunctuationType,
+  Punctuator,
+  Cancellable,
+} from './processor/processor.js'
+export type { StateStore } from './processor/state-store.js'
+
+export type {
+  ErrorContext,
+  ErrorResponse,
+  DeserializationExceptionHandler,
+  ProcessingExceptionHandler,
+  ProductionExceptionHandler,
+  WarningListener,
+} from './runtime/error-handlers.js'
+export { DLQ_HEADERS } from './runtime/error-handlers.js'
+export type { StreamsErrorCode, StreamsError } from './errors.js'

@@ -1,0 +1,94 @@
+/**
+ * `KStream<K, V>`: an unbounded stream of records, each one an independent event (Kafka Streams
+ * `KStream`). Operators only add nodes to the builder's graph; nothing runs until the built
+ * topology is run by a `StreamsApp` or a `TopologyTestDriver`.
+ *
+ * Callbacks are plain synchronous functions called once per record, depth-first: `filter`,
+ * `map`, `selectKey`, `flatMap`, `peek` and `foreach` take `(key, value)`; `mapValues` and
+ * `flatMapValues` take `(value, key)` — the value first, as Kafka's `ValueMapper`. A callback that
+ * throws is handled by the app's processing exception handler. Output records keep the input
+ * record's timestamp and headers (`flatMap`: every output record).
+ */
+import type { FixedKeyProcessorSupplier, ProcessorSupplier } from '../processor/processor.js'
+import type { StreamPartitioner, TopicNameExtractor } from '../topology/node-spec.js'
+import type { KeyValue, Named, Processed, Produced, Repartitioned } from './options.js'
+
+export interface KStream<K, V> {
+  /** Records for which `predicate` holds; a type guard narrows the value type. */
+  filter<V2 extends V>(predicate: (key: K, value: V) => value is V2, options?: Named): KStream<K, V2>
+  filter(predicate: (key: K, value: V) => boolean, options?: Named): KStream<K, V>
+  /** Records for which `predicate` does not hold. */
+  filterNot(predicate: (key: K, value: V) => boolean, options?: Named): KStream<K, V>
+  /** A new key and value per record. Marks the stream for repartitioning before a later grouping or join. */
+  map<K2, V2>(mapper: (key: K, value: V) => KeyValue<K2, V2>, options?: Named): KStream<K2, V2>
+  /** A new value per record; the key (and so the partitioning) is kept. */
+  mapValues<V2>(mapper: (value: V, key: K) => V2, options?: Named): KStream<K, V2>
+  /** Zero or more records per record. Marks the stream for repartitioning. */
+  flatMap<K2, V2>(mapper: (key: K, value: V) => Iterable<KeyValue<K2, V2>>, options?: Named): KStream<K2, V2>
+  /** Zero or more values per record, each with the input's key. */
+  flatMapValues<V2>(mapper: (value: V, key: K) => Iterable<V2>, options?: Named): KStream<K, V2>
+  /** A new key per record (the value is kept). Marks the stream for repartitioning. */
+  selectKey<K2>(mapper: (key: K, value: V) => K2, options?: Named): KStream<K2, V>
+  /** Calls `action` for each record and passes it on unchanged. */
+  peek(action: (key: K, value: V) => void, options?: Named): KStream<K, V>
+  /** Calls `action` for each record; terminal. */
+  foreach(action: (key: K, value: V) => void, options?: Named): void
+  /**
+   * Routes each record to the first branch whose predicate holds (Kafka `split()`); see
+   * {@link BranchedKStream}. `name` prefixes the branch names (and names the branch processor).
+   */
+  split<P extends string = never>(options?: { readonly name?: P }): BranchedKStream<K, V, P, never>
+  /** Records of both streams; each keeps its order, with no order between the two. */
+  merge(other: KStream<K, V>, options?: Named): KStream<K, V>
+  /**
+   * Writes the stream to an internal topic `<applicationId>-<name>-repartition` and reads it back,
+   * so records are partitioned by their current key (Kafka `repartition()`). Records with a
+   * `null` key are dropped, as Kafka does.
+   * @throws `STREAMS_TOPOLOGY_INVALID` when no serde is given and the stream carries none.
+   */
+  repartition(options?: Repartitioned<K, V>): KStream<K, V>
+  /**
+   * Writes every record to `topic`, or to the topic `topic(key, value, context)` names per record.
+   * @throws `STREAMS_TOPOLOGY_INVALID` when no serde is given and the stream carries none.
+   */
+  to(topic: string | TopicNameExtractor<K, V>, options?: Produced<K, V>): void
+  /** Passes records through a processor of the Processor API; its output is the new stream. */
+  process<KOut, VOut>(processor: ProcessorSupplier<K, V, KOut, VOut>, options?: Processed): KStream<KOut, VOut>
+  /** As `process`, with a processor that cannot change keys (no repartitioning follows). */
+  processValues<VOut>(processor: FixedKeyProcessorSupplier<K, V, VOut>, options?: Processed): KStream<K, VOut>
+}
+
+/**
+ * `stream.split()` (Kafka `BranchedKStream`, KIP-418): each record goes to the first branch whose
+ * predicate holds; records no predicate takes go to the default branch, or are dropped with
+ * `noDefaultBranch()`. The result maps branch names to streams:
+ *
+ * ```ts
+ * const branches = orders.split({ name: 'orders-' })
+ *   .branch((k, o) => o.total > 1000, { name: 'large' })
+ *   .branch((k, o) => o.total > 100, { name: 'medium' })
+ *   .defaultBranch({ name: 'small' })
+ * branches['orders-large'].to('large-orders')
+ * ```
+ *
+ * Names are Kafka's: a branch's key is the split's name followed by the branch's name; a branch
+ * without a name is numbered from 1 in `branch` order, the default branch is `0`. With a `name`
+ * given to `split` and to every branch, the result's keys are known to the compiler.
+ */
+
+/** The key of a branch: `${P}${N}` when the split is named, else a generated string. */
+export type BranchKey<P extends string, N extends string> = [P] extends [never] ? string : `${P}${N}`
+
+/** The branches `split()` made, by name. */
+export type Branches<K, V, Keys extends string> = { readonly [key in Keys]: KStream<K, V> }
+
+export interface BranchedKStream<K, V, P extends string, Keys extends string> {
+  branch<N extends string>(predicate: (key: K, value: V) => boolean, options: { readonly name: N }): BranchedKStream<K, V, P, Keys | BranchKey<P, N>>
+  branch(predicate: (key: K, value: V) => boolean): BranchedKStream<K, V, P, Keys | string>
+  /** Ends the split; records no predicate took form the branch `name` (default `0`). */
+  defaultBranch<N extends string = '0'>(options?: { readonly name?: N }): Branches<K, V, Keys | BranchKey<P, N>>
+  /** Ends the split; records no predicate took are dropped. */
+  noDefaultBranch(): Branches<K, V, Keys>
+}
+
+export type { StreamPartitioner, TopicNameExtractor }

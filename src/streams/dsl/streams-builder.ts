@@ -1,0 +1,53 @@
+/**
+ * The entry point of the DSL (Kafka `StreamsBuilder`): sources are declared here, operators on the
+ * streams they return, and `build()` compiles everything into a `Topology`.
+ *
+ * ```ts
+ * const builder = new StreamsBuilder()
+ * builder.stream('orders', { key: Serdes.string(), value: Serdes.json<Order>() })
+ *   .filter((key, order) => order.qty > 0)
+ *   .to('valid-orders')
+ * const topology = builder.build()
+ * ```
+ */
+import { Serdes, type Serde } from '../../serdes/index.js'
+import { streamsError } from '../errors.js'
+import type { TimestampExtractor } from '../topology/node-spec.js'
+import type { Topology } from '../topology/topology.js'
+import { InternalStreamsBuilder, NAME_PREFIX } from './internal-builder.js'
+import type { KStream } from './kstream.js'
+import { KStreamImpl } from './kstream-impl.js'
+import type { Consumed } from './options.js'
+
+export class StreamsBuilder {
+  readonly #internal = new InternalStreamsBuilder()
+
+  /**
+   * A stream of the records of `topics`: one topic, several (read together, in timestamp order per
+   * task), or every topic whose whole name matches a RegExp. Serdes default to `Serdes.bytes()`.
+   * @throws `STREAMS_TOPOLOGY_INVALID` for an empty topic list or a topic read twice.
+   */
+  stream<K = Uint8Array, V = Uint8Array>(topics: string | readonly string[] | RegExp, consumed: Consumed<K, V> = {}): KStream<K, V> {
+    const builder = this.#internal
+    const name = builder.nameOr(consumed.name, NAME_PREFIX.source)
+    const key = consumed.key ?? (Serdes.bytes() as unknown as Serde<K>)
+    const value = consumed.value ?? (Serdes.bytes() as unknown as Serde<V>)
+    const list = topics instanceof RegExp ? undefined : typeof topics === 'string' ? [topics] : [...topics]
+    if (list !== undefined && (list.length === 0 || list.some((t) => typeof t !== 'string' || t.length === 0))) {
+      throw streamsError('STREAMS_TOPOLOGY_INVALID', `stream() takes a topic name, a non-empty list of names, or a RegExp`, { node: name })
+    }
+    builder.addSource({
+      name,
+      ...(list === undefined ? { pattern: topics as RegExp } : { topics: list }),
+      key: key as Serde<unknown>,
+      value: value as Serde<unknown>,
+      timestampExtractor: consumed.timestampExtractor as TimestampExtractor<unknown, unknown> | undefined,
+    })
+    return new KStreamImpl<K, V>({ builder, node: name, keySerde: key, valueSerde: value, repartitionRequired: false })
+  }
+
+  /** The topology of everything declared so far. Each call returns a new `Topology`. */
+  build(): Topology {
+    return this.#internal.build()
+  }
+}
