@@ -1,8 +1,14 @@
 /**
  * `millrace/streams` — Kafka Streams for TypeScript (DESIGN.md §4): the typed DSL
- * (`StreamsBuilder`, `KStream`), the Processor API, and `Topology` with Kafka's `describe()`.
- * Topologies are unit-tested with `TopologyTestDriver` from `millrace/testing`.
+ * (`StreamsBuilder`, `KStream`), the Processor API, `Topology` with Kafka's `describe()`, and
+ * `StreamsApp`, which runs a topology on any `LogClient`. Topologies are unit-tested with
+ * `TopologyTestDriver` from `millrace/testing`.
  */
+export { StreamsApp } from './app/streams-app.js'
+export { STREAMS_APP_DEFAULTS, resolveStreamsAppConfig } from './app/streams-config.js'
+export type { StreamsAppConfig, StreamsAppConfigInput, ProcessingGuarantee, UncaughtExceptionPolicy } from './app/streams-config.js'
+export type { StreamsAppState } from './app/app-state.js'
+
 export { StreamsBuilder } from './dsl/streams-builder.js'
 export type { KStream, BranchedKStream, Branches, BranchKey } from './dsl/kstream.js'
 export type { KeyValue, Named, Consumed, Produced, Repartitioned, Processed } from './dsl/options.js'

@@ -42,13 +42,29 @@ describe('public entry points', () => {
     ])
   })
 
-  it('millrace/testing exports the test doubles', () => {
-    expect(Object.keys(testing).sort()).toEqual(['FaultFileIO', 'ManualClock'])
+  it('millrace/testing exports the test doubles, the topology test driver and the streams harness', () => {
+    expect(Object.keys(testing).sort()).toEqual(['FaultFileIO', 'ManualClock', 'StreamsHarness', 'TestInputTopic', 'TestOutputTopic', 'TopologyTestDriver'])
   })
 
-  it('millrace/serdes, /streams and /connect export nothing until their layers land', () => {
-    expect(Object.keys(serdes)).toEqual([])
-    expect(Object.keys(streams)).toEqual([])
+  it('millrace/serdes exports exactly these names', () => {
+    expect(Object.keys(serdes).sort()).toEqual(['InMemorySchemaRegistry', 'Serdes', 'decodeWireFormat', 'encodeWireFormat'])
+  })
+
+  it('millrace/streams exports exactly these names', () => {
+    expect(Object.keys(streams).sort()).toEqual([
+      'DLQ_HEADERS',
+      'Record',
+      'STREAMS_APP_DEFAULTS',
+      'StreamsApp',
+      'StreamsBuilder',
+      'Topology',
+      'TopologyDescription',
+      'resolveStreamsAppConfig',
+      'taskIdToString',
+    ])
+  })
+
+  it('millrace/connect exports nothing until its layer lands', () => {
     expect(Object.keys(connect)).toEqual([])
   })
 })

@@ -30,6 +30,9 @@ export interface StampedRecord {
   readonly timestampMs: number
 }
 
+/** Taken records kept in the buffer before it is compacted. */
+const COMPACT_AFTER = 1024
+
 export class RecordQueue {
   private buffer: InputRecord[] = []
   private next = 0
@@ -53,12 +56,18 @@ export class RecordQueue {
     return this.buffer.length - this.next + (this.head === undefined ? 0 : 1)
   }
 
-  add(records: readonly InputRecord[]): void {
+  /** Buffers one record (offsets ascending). */
+  push(record: InputRecord): void {
     if (this.next > 0 && this.next === this.buffer.length) {
+      // Everything buffered was taken: start a fresh array rather than grow the old one forever.
       this.buffer = []
       this.next = 0
+    } else if (this.next > COMPACT_AFTER && this.next * 2 > this.buffer.length) {
+      // A queue that never drains (an idling task) drops the references it has taken.
+      this.buffer = this.buffer.slice(this.next)
+      this.next = 0
     }
-    for (const r of records) this.buffer.push(r)
+    this.buffer.push(record)
   }
 
   /**

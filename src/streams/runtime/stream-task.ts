@@ -86,7 +86,12 @@ export class StreamTask {
 
   /** Buffers consumed records of the task's partitions (in offset order per partition). */
   addRecords(records: readonly InputRecord[]): void {
-    for (const r of records) this.queueOf(r.topic, r.partition).add([r])
+    for (const r of records) this.queueOf(r.topic, r.partition).push(r)
+  }
+
+  /** The buffer of one input partition (the runtime routes polled records straight into it). */
+  inputQueue(topic: string, partition: number): RecordQueue {
+    return this.queueOf(topic, partition)
   }
 
   /** Records buffered and not yet processed. */

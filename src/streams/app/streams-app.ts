@@ -1,0 +1,405 @@
+/**
+ * Runs a topology on a log (Kafka `KafkaStreams`): one instance joins the consumer group
+ * `applicationId`, receives whole tasks from the app's assignor, and processes their records.
+ * Start several instances (in one process or many) and they share the tasks and rebalance when
+ * one comes or goes.
+ *
+ * ```ts
+ * const app = new StreamsApp(topology, { applicationId: 'pricing', client: broker })
+ * app.state$.subscribe((s) => console.log(s))   // CREATED → REBALANCING → RUNNING → …
+ * await app.start()
+ * // …
+ * await app.close()
+ * ```
+ *
+ * The loop: poll → route records to their tasks → process every task (synchronous, depth-first,
+ * event-time order) → stream-time and wall-clock punctuation → hand outputs to the producer (one
+ * batch per loop) → commit every `commitIntervalMs` (or when a processor asks):
+ * - at-least-once: 1. wait until every output is acknowledged; 2. commit the consumed offsets.
+ *   A crash between outputs and offsets replays inputs: outputs may repeat, never go missing.
+ * - exactly-once: outputs and offsets in one transaction (`sendOffsetsToTransaction`, KIP-447
+ *   fencing by group generation); readers with `read_committed` see each output once.
+ *
+ * A task failure follows `uncaughtExceptionPolicy` (see `StreamsAppConfig`). `close()` commits
+ * what was processed, closes every processor and leaves the group so the others take over at once.
+ * The app does not own its `client`: close the app first.
+ */
+import { randomUUID } from 'node:crypto'
+import { BehaviorSubject, type Observable } from 'rxjs'
+import { isMillraceError, type Admin, type Consumer, type Producer, type TopicPartition } from '../../log/index.js'
+import { streamsError } from '../errors.js'
+import type { ErrorHandlers } from '../runtime/error-handlers.js'
+import { definitionOf, type Topology } from '../topology/topology.js'
+import type { TopologyDefinition } from '../topology/topology-definition.js'
+import { checkTransition, isTerminal, type StreamsAppState } from './app-state.js'
+import { ProducerCollector } from './producer-collector.js'
+import { StreamsAssignor } from './streams-assignor.js'
+import { resolveStreamsAppConfig, type StreamsAppConfig, type StreamsAppConfigInput } from './streams-config.js'
+import { TaskFailure, TaskManager } from './task-manager.js'
+import { prepareTopics } from './topic-plan.js'
+
+interface Running {
+  readonly admin: Admin
+  readonly consumer: Consumer
+  readonly producer: Producer
+  readonly collector: ProducerCollector
+  readonly tasks: TaskManager
+  readonly assignor: StreamsAssignor
+}
+
+export class StreamsApp {
+  /** The app's state, replayed to new subscribers; errors with the cause after `ERROR`, completes after `NOT_RUNNING`. */
+  readonly state$: Observable<StreamsAppState>
+  /** Identifies this instance (its clients and, with exactly-once, its transactional id). */
+  readonly processId = randomUUID()
+  readonly #config: StreamsAppConfig
+  readonly #definition: TopologyDefinition
+  readonly #state = new BehaviorSubject<StreamsAppState>('CREATED')
+  /** The state, also after `state$` errored (a BehaviorSubject's value then throws). */
+  #current: StreamsAppState = 'CREATED'
+  readonly #abort = new AbortController()
+  readonly #handlers: ErrorHandlers
+  #running: Running | undefined
+  #loop: Promise<void> | undefined
+  #stopping = false
+  #lastCommitMs = 0
+  #transactionOpen = false
+  readonly #replacements = new Map<string, number>()
+
+  /** @throws `CONFIG_INVALID` listing every invalid option. */
+  constructor(topology: Topology, config: StreamsAppConfigInput) {
+    this.#config = resolveStreamsAppConfig(config)
+    this.#definition = definitionOf(topology)
+    this.state$ = this.#state.asObservable()
+    const c = this.#config
+    this.#handlers = {
+      deserialization: c.deserializationExceptionHandler,
+      processing: c.processingExceptionHandler,
+      production: c.productionExceptionHandler,
+      deadLetterQueueTopic: c.deadLetterQueueTopic,
+      onWarning: c.onWarning,
+    }
+  }
+
+  get state(): StreamsAppState {
+    return this.#current
+  }
+
+  /**
+   * Checks and creates topics, joins the group and starts processing (in the background: the
+   * state moves to `RUNNING` once tasks are assigned).
+   * @throws `STREAMS_ILLEGAL_STATE` unless `CREATED`; `STREAMS_MISSING_SOURCE_TOPIC`;
+   *   `STREAMS_TOPOLOGY_INVALID` (an internal topic that exists with another partition count).
+   */
+  async start(): Promise<void> {
+    if (this.state !== 'CREATED') throw streamsError('STREAMS_ILLEGAL_STATE', `start() in state ${this.state}`, { state: this.state })
+    this.transition('REBALANCING')
+    const c = this.#config
+    const clientId = c.clientId ?? `${c.applicationId}-${this.processId}`
+    const admin = c.client.admin()
+    let consumer: Consumer | undefined
+    let producer: Producer | undefined
+    try {
+      const plan = await prepareTopics(this.#definition, c.applicationId, admin)
+      const exactlyOnce = c.processingGuarantee === 'exactly-once'
+      producer = c.client.producer({
+        acks: 'all',
+        lingerMs: c.lingerMs,
+        ...(exactlyOnce ? { transactionalId: `${c.applicationId}-${this.processId}` } : {}),
+      })
+      if (exactlyOnce) await producer.initTransactions()
+      const assignor = new StreamsAssignor(plan.subtopologies)
+      consumer = c.client.consumer({
+        groupId: c.applicationId,
+        clientId: `${clientId}-consumer`,
+        enableAutoCommit: false,
+        autoOffsetReset: 'earliest',
+        isolationLevel: exactlyOnce ? 'read_committed' : 'read_uncommitted',
+        partitionAssignmentStrategy: [assignor],
+        maxPollRecords: c.maxPollRecords,
+      })
+      const collector = new ProducerCollector(producer, admin, this.#handlers, () => this.beginTransactionIfNeeded())
+      for (const [topic, partitions] of plan.partitionCounts) collector.learn(topic, partitions)
+      const tasks = new TaskManager({
+        definition: this.#definition,
+        plan,
+        applicationId: c.applicationId,
+        collector,
+        handlers: this.#handlers,
+        nowMs: () => c.clock.nowMs(),
+        maxTaskIdleMs: c.maxTaskIdleMs,
+      })
+      this.#running = { admin, consumer, producer, collector, tasks, assignor }
+      await consumer.subscribe({
+        topics: plan.subscription,
+        listener: {
+          onPartitionsRevoked: (partitions) => this.onRevoked(partitions),
+          onPartitionsAssigned: (partitions) => this.onAssigned(partitions),
+          onPartitionsLost: (partitions) => this.onLost(partitions),
+        },
+      })
+    } catch (err) {
+      this.#running = undefined
+      await Promise.allSettled([consumer?.close(), producer?.close(), admin.close()])
+      this.transition('PENDING_ERROR')
+      this.toError(err)
+      throw err
+    }
+    this.#lastCommitMs = c.clock.monotonicMs()
+    this.#loop = this.runLoop()
+  }
+
+  /**
+   * Stops processing, commits what was processed, closes every processor and leaves the group.
+   * Idempotent; resolves once the app is `NOT_RUNNING` (or stays `ERROR`).
+   */
+  async close(): Promise<void> {
+    if (isTerminal(this.state) || this.state === 'PENDING_SHUTDOWN') {
+      await this.#loop
+      return
+    }
+    if (this.state === 'PENDING_ERROR') {
+      await this.#loop
+      return
+    }
+    this.#stopping = true
+    this.transition('PENDING_SHUTDOWN')
+    this.#abort.abort()
+    if (this.#loop === undefined) {
+      this.transition('NOT_RUNNING')
+      this.#state.complete()
+      return
+    }
+    await this.#loop
+  }
+
+  // ---------------------------------------------------------------- the loop
+
+  private async runLoop(): Promise<void> {
+    const run = this.#running as Running
+    const c = this.#config
+    try {
+      while (!this.#stopping) {
+        const records = await run.consumer.poll({ timeoutMs: c.pollMs, signal: this.#abort.signal })
+        if (this.#stopping) {
+          // Records of the last poll are not processed: the commit below stops before them.
+          break
+        }
+        await this.step(() => {
+          run.tasks.route(records)
+          run.tasks.process()
+          run.tasks.punctuateWallClock(c.clock.nowMs())
+        })
+        await run.collector.dispatch()
+        const commitRequested = run.tasks.takeCommitRequests()
+        if (commitRequested || c.clock.monotonicMs() - this.#lastCommitMs >= c.commitIntervalMs) await this.commitOrRewind()
+      }
+      await this.shutDown(run)
+      this.transition('NOT_RUNNING')
+      this.#state.complete()
+    } catch (err) {
+      await this.failApp(run, err)
+    }
+  }
+
+  /** Runs one processing step; a task failure is dealt with by the policy (or rethrown). */
+  private async step(body: () => void): Promise<void> {
+    try {
+      body()
+    } catch (err) {
+      if (!(err instanceof TaskFailure) || this.#config.uncaughtExceptionPolicy !== 'replace-task') throw err
+      // The other tasks' records stay buffered: the next round processes them.
+      await this.replaceTask(this.#running as Running, err)
+    }
+  }
+
+  private async replaceTask(run: Running, failure: TaskFailure): Promise<void> {
+    const c = this.#config
+    const key = failure.taskKey
+    const count = (this.#replacements.get(key) ?? 0) + 1
+    this.#replacements.set(key, count)
+    if (count > c.maxTaskReplacements) throw failure
+    const exactlyOnce = c.processingGuarantee === 'exactly-once'
+    // Exactly-once: the open transaction holds every task's output, so every task goes back.
+    const keys = exactlyOnce ? run.tasks.taskKeys : [key]
+    c.onWarning(`replacing task${keys.length > 1 ? 's' : ''} ${keys.join(', ')} after a failure (${count} of ${c.maxTaskReplacements} without a commit)`, { task: key })
+    if (exactlyOnce) await this.abortTransaction(run)
+    const partitions = keys.flatMap((k) => run.tasks.partitionsOf(k))
+    for (const k of keys) run.tasks.replace(k)
+    await this.rewind(run, partitions)
+  }
+
+  /** Moves `partitions` back to their committed offsets (the start of the log when none). */
+  private async rewind(run: Running, partitions: readonly TopicPartition[]): Promise<void> {
+    if (partitions.length === 0) return
+    const committed = await run.consumer.committed(partitions)
+    const fromStart: TopicPartition[] = []
+    for (const c of committed) {
+      if (c.offset === null) fromStart.push({ topic: c.topic, partition: c.partition })
+      else run.consumer.seek({ topic: c.topic, partition: c.partition }, c.offset)
+    }
+    if (fromStart.length > 0) await run.consumer.seekToBeginning(fromStart)
+  }
+
+  // ---------------------------------------------------------------- commits
+
+  /**
+   * The commit (DESIGN.md §4, steps for a stateless topology): 1. every output acknowledged;
+   * 2. the consumed offsets committed — in the same transaction as the outputs under exactly-once.
+   */
+  private async commit(run: Running, keys?: readonly string[]): Promise<void> {
+    const offsets = run.tasks.offsetsToCommit(keys)
+    await run.collector.flush()
+    if (this.#config.processingGuarantee === 'exactly-once') {
+      if (offsets.length > 0) {
+        this.beginTransactionIfNeeded()
+        await run.producer.sendOffsetsToTransaction(offsets, run.consumer.groupMetadata())
+      }
+      if (this.#transactionOpen) {
+        await run.producer.commitTransaction()
+        this.#transactionOpen = false
+      }
+    } else if (offsets.length > 0) {
+      await run.consumer.commit(offsets)
+    }
+    run.tasks.markCommitted(offsets)
+    this.#replacements.clear()
+    this.#lastCommitMs = this.#config.clock.monotonicMs()
+  }
+
+  /**
+   * Commits; when the group no longer lets this instance commit (it was fenced during a rebalance),
+   * rewinds every task to its committed offsets instead — the group will hand the partitions out again.
+   */
+  private async commitOrRewind(): Promise<void> {
+    const run = this.#running as Running
+    try {
+      await this.commit(run)
+    } catch (err) {
+      if (!isMigration(err)) throw err
+      this.#config.onWarning('commit refused by the group (this instance was fenced): tasks go back to their committed offsets', {})
+      await this.migrated(run)
+    }
+  }
+
+  private async migrated(run: Running): Promise<void> {
+    run.collector.discardPending()
+    if (this.#config.processingGuarantee === 'exactly-once') await this.abortTransaction(run)
+    const partitions = run.tasks.taskKeys.flatMap((k) => run.tasks.partitionsOf(k))
+    for (const k of run.tasks.taskKeys) run.tasks.replace(k)
+    await this.rewind(run, partitions)
+  }
+
+  private beginTransactionIfNeeded(): void {
+    if (this.#config.processingGuarantee !== 'exactly-once' || this.#transactionOpen) return
+    ;(this.#running as Running).producer.beginTransaction()
+    this.#transactionOpen = true
+  }
+
+  private async abortTransaction(run: Running): Promise<void> {
+    if (!this.#transactionOpen) return
+    this.#transactionOpen = false
+    await run.producer.abortTransaction()
+  }
+
+  // ---------------------------------------------------------------- rebalances
+
+  private async onRevoked(partitions: TopicPartition[]): Promise<void> {
+    const run = this.#running as Running
+    if (!this.#stopping && this.state === 'RUNNING') this.transition('REBALANCING')
+    const keys = run.tasks.tasksOf(partitions)
+    if (keys.length === 0) return
+    try {
+      // Exactly-once commits everything (one transaction); at-least-once the revoked tasks.
+      await this.commit(run, this.#config.processingGuarantee === 'exactly-once' ? undefined : keys)
+      for (const k of keys) run.tasks.close(k)
+    } catch (err) {
+      if (!isMigration(err)) throw err
+      // Fenced already: another instance owns these partitions from their committed offsets.
+      run.collector.discardPending()
+      await this.abortTransaction(run)
+      for (const k of keys) run.tasks.close(k, true)
+    }
+    run.assignor.setCurrentTasks(run.tasks.taskKeys)
+  }
+
+  private onAssigned(partitions: TopicPartition[]): void {
+    const run = this.#running as Running
+    run.tasks.assign(partitions)
+    run.assignor.setCurrentTasks(run.tasks.taskKeys)
+    if (!this.#stopping && this.state === 'REBALANCING') this.transition('RUNNING')
+  }
+
+  private async onLost(partitions: TopicPartition[]): Promise<void> {
+    const run = this.#running as Running
+    run.collector.discardPending()
+    await this.abortTransaction(run)
+    for (const k of run.tasks.tasksOf(partitions)) run.tasks.close(k, true)
+    run.assignor.setCurrentTasks(run.tasks.taskKeys)
+    if (!this.#stopping && this.state === 'RUNNING') this.transition('REBALANCING')
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  /** A clean stop: commit, close processors, leave the group. */
+  private async shutDown(run: Running): Promise<void> {
+    let failure: unknown
+    try {
+      await this.commit(run)
+    } catch (err) {
+      if (!isMigration(err)) failure = err
+      await this.abortTransaction(run).catch(() => undefined)
+    }
+    try {
+      run.tasks.closeAll()
+    } catch (err) {
+      failure ??= err
+    }
+    await this.closeClients(run)
+    if (failure !== undefined) throw failure
+  }
+
+  private async failApp(run: Running, err: unknown): Promise<void> {
+    const cause = err instanceof TaskFailure ? err.cause : err
+    if (this.state !== 'PENDING_ERROR') this.transition('PENDING_ERROR')
+    // Nothing after the failure is committed: the records since the last commit are processed
+    // again by whoever takes the tasks over.
+    run.collector.discardPending()
+    await this.abortTransaction(run).catch(() => undefined)
+    try {
+      run.tasks.closeAll(true)
+    } catch {
+      // Closing after a failure: the failure is what the app reports.
+    }
+    await this.closeClients(run)
+    this.toError(cause)
+  }
+
+  private async closeClients(run: Running): Promise<void> {
+    await run.consumer.close()
+    await run.producer.close()
+    await run.admin.close()
+  }
+
+  private toError(cause: unknown): void {
+    this.transition('ERROR')
+    this.#state.error(cause)
+  }
+
+  private transition(to: StreamsAppState): void {
+    checkTransition(this.#current, to)
+    this.#current = to
+    this.#state.next(to)
+  }
+}
+
+/** The group no longer accepts this instance's commits: its tasks now belong to another. */
+function isMigration(err: unknown): boolean {
+  return (
+    isMillraceError(err, 'LOG_COMMIT_FAILED') ||
+    isMillraceError(err, 'LOG_ILLEGAL_GENERATION') ||
+    isMillraceError(err, 'LOG_UNKNOWN_MEMBER_ID') ||
+    isMillraceError(err, 'LOG_REBALANCE_IN_PROGRESS') ||
+    isMillraceError(err, 'LOG_PRODUCER_FENCED')
+  )
+}

@@ -1,0 +1,209 @@
+/**
+ * The tasks of one app instance (Kafka `TaskManager`): made when the group assigns their
+ * partitions, fed by the consumer's polls, processed, committed, and closed when their partitions
+ * are revoked or lost. A task is a sub-topology × a partition number; it owns partition p of each
+ * of its sub-topology's source topics.
+ */
+import type { ConsumerRecord, OffsetToCommit, TopicPartition } from '../../log/index.js'
+import type { TopologyDefinition } from '../topology/topology-definition.js'
+import type { ErrorHandlers } from '../runtime/error-handlers.js'
+import type { RecordCollector } from '../runtime/record-collector.js'
+import type { RecordQueue } from '../runtime/record-queue.js'
+import { StreamTask, matchesWhole } from '../runtime/stream-task.js'
+import { taskKey } from './streams-assignor.js'
+import type { TopicPlan } from './topic-plan.js'
+
+export interface TaskManagerOptions {
+  readonly definition: TopologyDefinition
+  readonly plan: TopicPlan
+  readonly applicationId: string
+  readonly collector: RecordCollector
+  readonly handlers: ErrorHandlers
+  readonly nowMs: () => number
+  readonly maxTaskIdleMs: number
+}
+
+const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`
+
+export class TaskManager {
+  private readonly tasks = new Map<string, StreamTask>()
+  private readonly partitionsOfTask = new Map<string, TopicPartition[]>()
+  private readonly queueOfPartition = new Map<string, RecordQueue>()
+  /** The offsets last committed per partition: a commit sends only what moved. */
+  private readonly committed = new Map<string, number>()
+
+  constructor(private readonly options: TaskManagerOptions) {}
+
+  get taskKeys(): string[] {
+    return [...this.tasks.keys()].sort()
+  }
+
+  get size(): number {
+    return this.tasks.size
+  }
+
+  /** Creates (and initialises) the tasks of newly assigned partitions. */
+  assign(partitions: readonly TopicPartition[]): void {
+    const byTask = new Map<string, { subtopology: number; partition: number; tps: TopicPartition[] }>()
+    for (const tp of partitions) {
+      const subtopology = this.subtopologyOf(tp.topic)
+      if (subtopology === undefined) continue
+      const key = taskKey(subtopology, tp.partition)
+      let entry = byTask.get(key)
+      if (entry === undefined) byTask.set(key, (entry = { subtopology, partition: tp.partition, tps: [] }))
+      entry.tps.push(tp)
+    }
+    for (const [key, { subtopology, partition, tps }] of byTask) {
+      const existing = this.partitionsOfTask.get(key)
+      if (existing !== undefined) {
+        for (const tp of tps) if (!existing.some((e) => e.topic === tp.topic && e.partition === tp.partition)) existing.push(tp)
+      } else {
+        this.partitionsOfTask.set(key, [...tps])
+        this.tasks.set(key, this.newTask(subtopology, partition))
+      }
+      const task = this.tasks.get(key) as StreamTask
+      for (const tp of tps) this.queueOfPartition.set(tpKey(tp.topic, tp.partition), task.inputQueue(tp.topic, tp.partition))
+    }
+  }
+
+  /** The tasks owning any of `partitions` (a revocation closes whole tasks). */
+  tasksOf(partitions: readonly TopicPartition[]): string[] {
+    const keys = new Set<string>()
+    for (const [key, tps] of this.partitionsOfTask) {
+      if (tps.some((tp) => partitions.some((p) => p.topic === tp.topic && p.partition === tp.partition))) keys.add(key)
+    }
+    return [...keys]
+  }
+
+  /** The input partitions of task `key`. */
+  partitionsOf(key: string): TopicPartition[] {
+    return [...(this.partitionsOfTask.get(key) ?? [])]
+  }
+
+  /** Closes task `key` and forgets its partitions (`dirty`: close errors are not raised — it failed already). */
+  close(key: string, dirty = false): void {
+    const task = this.tasks.get(key)
+    if (task === undefined) return
+    this.tasks.delete(key)
+    for (const tp of this.partitionsOfTask.get(key) ?? []) {
+      this.queueOfPartition.delete(tpKey(tp.topic, tp.partition))
+      this.committed.delete(tpKey(tp.topic, tp.partition))
+    }
+    this.partitionsOfTask.delete(key)
+    try {
+      task.close()
+    } catch (err) {
+      if (!dirty) throw err
+      // The task failed before: its close error adds nothing the caller can act on.
+    }
+  }
+
+  closeAll(dirty = false): void {
+    let firstError: unknown
+    for (const key of this.taskKeys) {
+      try {
+        this.close(key, dirty)
+      } catch (err) {
+        firstError ??= err
+      }
+    }
+    if (firstError !== undefined) throw firstError
+  }
+
+  /** Replaces task `key` by a new one over the same partitions (its buffered records are dropped). */
+  replace(key: string): void {
+    const partitions = this.partitionsOf(key)
+    this.close(key, true)
+    this.assign(partitions)
+  }
+
+  /** Buffers polled records in their tasks; records of partitions no task owns (revoked meanwhile) are dropped. */
+  route(records: readonly ConsumerRecord[]): void {
+    let lastTopic = ''
+    let lastPartition = -1
+    let queue: RecordQueue | undefined
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i] as ConsumerRecord
+      if (r.partition !== lastPartition || r.topic !== lastTopic) {
+        lastTopic = r.topic
+        lastPartition = r.partition
+        queue = this.queueOfPartition.get(tpKey(r.topic, r.partition))
+      }
+      queue?.push(r)
+    }
+  }
+
+  /**
+   * Processes what every task has buffered, then its stream-time punctuations. A task's failure
+   * is thrown with the task's key attached (`taskKey` on the error object's `details`).
+   */
+  process(): number {
+    let processed = 0
+    for (const [key, task] of this.tasks) {
+      try {
+        processed += task.process(Number.MAX_SAFE_INTEGER)
+        task.punctuateStreamTime()
+      } catch (err) {
+        throw new TaskFailure(key, err)
+      }
+    }
+    return processed
+  }
+
+  punctuateWallClock(nowMs: number): void {
+    for (const [key, task] of this.tasks) {
+      try {
+        task.punctuateWallClock(nowMs)
+      } catch (err) {
+        throw new TaskFailure(key, err)
+      }
+    }
+  }
+
+  /** Whether a processor asked for a commit. */
+  takeCommitRequests(): boolean {
+    let requested = false
+    for (const task of this.tasks.values()) requested = task.takeCommitRequest() || requested
+    return requested
+  }
+
+  /** Offsets that moved since the last `markCommitted` (of `keys`, or of every task). */
+  offsetsToCommit(keys?: readonly string[]): OffsetToCommit[] {
+    const out: OffsetToCommit[] = []
+    for (const key of keys ?? this.tasks.keys()) {
+      for (const o of this.tasks.get(key)?.consumedOffsets() ?? []) {
+        if (this.committed.get(tpKey(o.topic, o.partition)) !== o.offset) out.push({ topic: o.topic, partition: o.partition, offset: o.offset })
+      }
+    }
+    return out
+  }
+
+  markCommitted(offsets: readonly OffsetToCommit[]): void {
+    for (const o of offsets) this.committed.set(tpKey(o.topic, o.partition), o.offset)
+  }
+
+  private newTask(subtopology: number, partition: number): StreamTask {
+    const { definition, plan, applicationId, collector, handlers, nowMs, maxTaskIdleMs } = this.options
+    const nodes = definition.subtopologies()[subtopology]?.nodes ?? []
+    const task = new StreamTask({ id: { subtopology, partition }, applicationId, nodes, resolveTopic: plan.resolve, collector, handlers, nowMs, maxTaskIdleMs })
+    task.init()
+    return task
+  }
+
+  private subtopologyOf(topic: string): number | undefined {
+    for (const s of this.options.plan.subtopologies) {
+      if (s.topics.includes(topic) || s.patterns.some((p) => matchesWhole(p, topic))) return s.id
+    }
+    return undefined
+  }
+}
+
+/** A task's failure, with the task it came from. */
+export class TaskFailure extends Error {
+  constructor(
+    readonly taskKey: string,
+    override readonly cause: unknown,
+  ) {
+    super(`task ${taskKey} failed`)
+  }
+}

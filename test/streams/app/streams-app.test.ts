@@ -1,0 +1,124 @@
+import { firstValueFrom, lastValueFrom, toArray } from 'rxjs'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { murmur2, toPositive } from '../../../src/log/index.js'
+import { Serdes } from '../../../src/serdes/index.js'
+import { StreamsBuilder, type StreamsAppState, type Topology } from '../../../src/streams/index.js'
+import { StreamsHarness } from '../../../src/testing/index.js'
+
+const S = Serdes.string()
+
+interface Order {
+  id: string
+  customer: string
+  qty: number
+}
+
+const order = (i: number): Order => ({ id: `o-${i}`, customer: `c-${i % 7}`, qty: i % 5 })
+
+async function harness(topics: Record<string, number>): Promise<StreamsHarness> {
+  const h = await StreamsHarness.open({ topics })
+  onTestFinished(() => h.close())
+  return h
+}
+
+/** orders → keep qty > 0 → add total → priced. */
+function pricing(): Topology {
+  const builder = new StreamsBuilder()
+  builder
+    .stream('orders', { key: S, value: Serdes.json<Order>() })
+    .filter((k, o) => o.qty > 0)
+    .mapValues((o) => ({ ...o, total: o.qty * 10 }))
+    .to('priced', { value: Serdes.json<Order & { total: number }>() })
+  return builder.build()
+}
+
+const produceOrders = (h: StreamsHarness, from: number, to: number): Promise<void> =>
+  h.produce(
+    'orders',
+    S,
+    Serdes.json<Order>(),
+    Array.from({ length: to - from }, (_, i) => ({ key: `o-${from + i}`, value: order(from + i) })),
+  )
+
+const expectedIds = (from: number, to: number): string[] =>
+  Array.from({ length: to - from }, (_, i) => order(from + i))
+    .filter((o) => o.qty > 0)
+    .map((o) => o.id)
+    .sort()
+
+describe('StreamsApp on the embedded broker', () => {
+  it('runs a topology over 3 partitions and commits where it stopped', async () => {
+    const h = await harness({ orders: 3, priced: 3 })
+    await produceOrders(h, 0, 300)
+    const app = await h.startApp(pricing(), { applicationId: 'pricing', commitIntervalMs: 50 })
+    const out = await h.readUntil('priced', S, Serdes.json<Order & { total: number }>(), expectedIds(0, 300).length)
+    expect(out.map((r) => r.value?.id).sort()).toEqual(expectedIds(0, 300))
+    expect(out.every((r) => r.value !== null && r.value.total === r.value.qty * 10)).toBe(true)
+    // Keys (and so partitions) are kept: an output is in the partition its key hashes to.
+    expect(out.every((r) => r.partition === toPositive(murmur2(Buffer.from(r.key ?? ''))) % 3)).toBe(true)
+    await app.close()
+    expect(app.state).toBe('NOT_RUNNING')
+    const committed = await h.broker.admin().listGroupOffsets('pricing')
+    const ends = h.broker.describeTopic('orders').partitions.map((p) => p.logEndOffset)
+    expect(committed.map((c) => c.offset).sort()).toEqual([...ends].sort())
+  })
+
+  it('goes CREATED → REBALANCING → RUNNING → PENDING_SHUTDOWN → NOT_RUNNING, and state$ completes', async () => {
+    const h = await harness({ orders: 1, priced: 1 })
+    const app = h.app(pricing(), { applicationId: 'states' })
+    const states = lastValueFrom(app.state$.pipe(toArray()))
+    await app.start()
+    await h.waitFor(() => app.state === 'RUNNING')
+    await app.close()
+    expect(await states).toEqual<StreamsAppState[]>(['CREATED', 'REBALANCING', 'RUNNING', 'PENDING_SHUTDOWN', 'NOT_RUNNING'])
+  })
+
+  it('loses no input when one of two instances closes mid-stream: the other takes its tasks over', async () => {
+    const h = await harness({ orders: 3, priced: 3 })
+    await produceOrders(h, 0, 600)
+    const a = await h.startApp(pricing(), { applicationId: 'shared', commitIntervalMs: 20 })
+    const b = await h.startApp(pricing(), { applicationId: 'shared', commitIntervalMs: 20 })
+    await h.waitFor(() => a.state === 'RUNNING' && b.state === 'RUNNING', 'both instances RUNNING')
+    await h.readUntil('priced', S, Serdes.json<Order>(), 100)
+    await a.close()
+    await produceOrders(h, 600, 1200)
+    // Everything is processed once the survivor has committed the end of the input.
+    await h.waitForCommitted('shared', 'orders')
+    const seen = new Set((await h.readAll('priced', S, Serdes.json<Order>())).map((r) => r.value?.id ?? ''))
+    expect(expectedIds(0, 1200).filter((id) => !seen.has(id))).toEqual([])
+    expect(b.state).toBe('RUNNING')
+    await b.close()
+  })
+
+  it('repartitions by a new key: every output sits in the partition its new key hashes to', async () => {
+    const h = await harness({ orders: 3, 'by-customer': 2 })
+    const builder = new StreamsBuilder()
+    builder
+      .stream('orders', { key: S, value: Serdes.json<Order>() })
+      .selectKey((k, o) => o.customer)
+      .repartition({ name: 'customer', key: S, partitions: 4 })
+      .to('by-customer')
+    await produceOrders(h, 0, 200)
+    const app = await h.startApp(builder.build(), { applicationId: 'rekey', commitIntervalMs: 20 })
+    const out = await h.readUntil('by-customer', S, Serdes.json<Order>(), 200)
+    expect(out.map((r) => r.value?.id).sort()).toEqual(Array.from({ length: 200 }, (_, i) => `o-${i}`).sort())
+    expect(out.every((r) => r.key === r.value?.customer)).toBe(true)
+    expect(h.broker.describeTopic('rekey-customer-repartition').partitions).toHaveLength(4)
+    const repartitioned = await h.readAll('rekey-customer-repartition', S, Serdes.json<Order>())
+    expect(repartitioned).toHaveLength(200)
+    expect(repartitioned.every((r) => r.partition === toPositive(murmur2(Buffer.from(r.key ?? ''))) % 4)).toBe(true)
+    await app.close()
+  })
+
+  it('refuses to start without its source topics, or with inputs of different partition counts', async () => {
+    const h = await harness({ a: 2, b: 3 })
+    const missing = h.app(pricing(), { applicationId: 'missing' })
+    const errored = firstValueFrom(missing.state$.pipe(toArray())).catch((err: unknown) => err)
+    await expect(missing.start()).rejects.toMatchObject({ code: 'STREAMS_MISSING_SOURCE_TOPIC', details: { topics: 'orders' } })
+    expect(missing.state).toBe('ERROR')
+    expect(await errored).toMatchObject({ code: 'STREAMS_MISSING_SOURCE_TOPIC' })
+    const builder = new StreamsBuilder()
+    builder.stream(['a', 'b'], { key: S, value: S }).to('out')
+    await expect(h.app(builder.build(), { applicationId: 'mismatch' }).start()).rejects.toMatchObject({ code: 'STREAMS_COPARTITION_MISMATCH' })
+  })
+})
