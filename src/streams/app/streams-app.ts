@@ -223,7 +223,11 @@ export class StreamsApp {
     // Exactly-once: the open transaction holds every task's output, so every task goes back.
     const keys = exactlyOnce ? run.tasks.taskKeys : [key]
     c.onWarning(`replacing task${keys.length > 1 ? 's' : ''} ${keys.join(', ')} after a failure (${count} of ${c.maxTaskReplacements} without a commit)`, { task: key })
-    if (exactlyOnce) await this.abortTransaction(run)
+    if (exactlyOnce) {
+      // Outputs not yet handed to the producer belong to the aborted transaction too.
+      run.collector.discardPending()
+      await this.abortTransaction(run)
+    }
     const partitions = keys.flatMap((k) => run.tasks.partitionsOf(k))
     for (const k of keys) run.tasks.replace(k)
     await this.rewind(run, partitions)
