@@ -2,7 +2,7 @@ import { firstValueFrom, lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { murmur2, toPositive } from '../../../src/log/index.js'
 import { Serdes } from '../../../src/serdes/index.js'
-import { StreamsBuilder, type StreamsAppState, type Topology } from '../../../src/streams/index.js'
+import { Record, StreamsBuilder, type ProcessorContext, type StreamsAppState, type Topology } from '../../../src/streams/index.js'
 import { StreamsHarness } from '../../../src/testing/index.js'
 
 const S = Serdes.string()
@@ -120,5 +120,32 @@ describe('StreamsApp on the embedded broker', () => {
     const builder = new StreamsBuilder()
     builder.stream(['a', 'b'], { key: S, value: S }).to('out')
     await expect(h.app(builder.build(), { applicationId: 'mismatch' }).start()).rejects.toMatchObject({ code: 'STREAMS_COPARTITION_MISMATCH' })
+  })
+
+  it('runs wall-clock punctuation on the app clock, one schedule per task', async () => {
+    const h = await harness({ orders: 2, ticks: 1 })
+    const builder = new StreamsBuilder()
+    builder
+      .stream('orders', { key: S, value: S })
+      .process<string, string>(() => {
+        let context: ProcessorContext<string, string>
+        return {
+          init: (c) => {
+            context = c
+            c.schedule(1_000, 'wall-clock-time', (t) => c.forward(new Record(`task-${c.taskId.partition}`, String(t), t)))
+          },
+          process: (r) => context.forward(r),
+        }
+      })
+      .to('ticks', { key: S, value: S })
+    const app = await h.startApp(builder.build(), { applicationId: 'ticker', commitIntervalMs: 50 })
+    const ticks = await h.readUntil('ticks', S, S, 6)
+    expect(new Set(ticks.map((t) => t.key))).toEqual(new Set(['task-0', 'task-1']))
+    // Each tick is stamped with the clock time it fired at, at least 1 s after the previous one of its task.
+    for (const key of ['task-0', 'task-1']) {
+      const times = ticks.filter((t) => t.key === key).map((t) => Number(t.value))
+      for (let i = 1; i < times.length; i++) expect((times[i] as number) - (times[i - 1] as number)).toBeGreaterThanOrEqual(1_000)
+    }
+    await app.close()
   })
 })
