@@ -172,7 +172,7 @@ export class StreamTask {
 
   private processOne(source: ProcessorNode, raw: InputRecord, key: unknown, value: unknown, headers: InputRecord['headers'], timestampMs: number): void {
     const context = this.context
-    context.metadata = { topic: raw.topic, partition: raw.partition, offset: raw.offset }
+    context.metadata = raw
     if (timestampMs > context.streamTimeMs) context.streamTimeMs = timestampMs
     context.currentNode = source
     context.forward(new Record(key, value, timestampMs, headers))

@@ -23,6 +23,10 @@ export function isTaskFailure(err: unknown): boolean {
 
 export class TaskContext implements ProcessorContext<unknown, unknown> {
   currentNode: ProcessorNode | undefined
+  /**
+   * Where the record being processed came from (the input record itself: its topic, partition and
+   * offset are read on demand, so processing allocates no metadata object per record).
+   */
   metadata: RecordMetadata | undefined
   /** Largest timestamp of the records processed (−1 before any). */
   streamTimeMs = -1
@@ -42,7 +46,8 @@ export class TaskContext implements ProcessorContext<unknown, unknown> {
   }
 
   recordMetadata(): RecordMetadata | undefined {
-    return this.metadata
+    const m = this.metadata
+    return m === undefined ? undefined : { topic: m.topic, partition: m.partition, offset: m.offset }
   }
 
   currentStreamTimeMs(): number {

@@ -2,7 +2,7 @@ import { firstValueFrom, lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { murmur2, toPositive } from '../../../src/log/index.js'
 import { Serdes } from '../../../src/serdes/index.js'
-import { Record, StreamsBuilder, type ProcessorContext, type StreamsAppState, type Topology } from '../../../src/streams/index.js'
+import { Record as StreamsRecord, StreamsBuilder, type ProcessorContext, type StreamsAppState, type Topology } from '../../../src/streams/index.js'
 import { StreamsHarness } from '../../../src/testing/index.js'
 
 const S = Serdes.string()
@@ -132,7 +132,7 @@ describe('StreamsApp on the embedded broker', () => {
         return {
           init: (c) => {
             context = c
-            c.schedule(1_000, 'wall-clock-time', (t) => c.forward(new Record(`task-${c.taskId.partition}`, String(t), t)))
+            c.schedule(1_000, 'wall-clock-time', (t) => c.forward(new StreamsRecord(`task-${c.taskId.partition}`, String(t), t)))
           },
           process: (r) => context.forward(r),
         }
