@@ -36,9 +36,10 @@ import { ProducerCollector } from './producer-collector.js'
 import { StreamsAssignor } from './streams-assignor.js'
 import { resolveStreamsAppConfig, type StreamsAppConfig, type StreamsAppConfigInput } from './streams-config.js'
 import { TaskFailure, TaskManager } from './task-manager.js'
-import { prepareTopics } from './topic-plan.js'
+import { prepareTopics, type TopicPlan } from './topic-plan.js'
 
 interface Running {
+  readonly plan: TopicPlan
   readonly admin: Admin
   readonly consumer: Consumer
   readonly producer: Producer
@@ -63,6 +64,9 @@ export class StreamsApp {
   #loop: Promise<void> | undefined
   #stopping = false
   #lastCommitMs = 0
+  #lastPurgeMs = 0
+  /** Committed offsets of repartition topic partitions not yet purged up to. */
+  readonly #purgeable = new Map<string, { topic: string; partition: number; offset: number }>()
   #transactionOpen = false
   readonly #replacements = new Map<string, number>()
 
@@ -129,7 +133,7 @@ export class StreamsApp {
         nowMs: () => c.clock.nowMs(),
         maxTaskIdleMs: c.maxTaskIdleMs,
       })
-      this.#running = { admin, consumer, producer, collector, tasks, assignor }
+      this.#running = { plan, admin, consumer, producer, collector, tasks, assignor }
       await consumer.subscribe({
         topics: plan.subscription,
         listener: {
@@ -146,6 +150,7 @@ export class StreamsApp {
       throw err
     }
     this.#lastCommitMs = c.clock.monotonicMs()
+    this.#lastPurgeMs = this.#lastCommitMs
     this.#loop = this.runLoop()
   }
 
@@ -269,6 +274,25 @@ export class StreamsApp {
     run.tasks.markCommitted(offsets)
     this.#replacements.clear()
     this.#lastCommitMs = this.#config.clock.monotonicMs()
+    await this.purgeRepartitionTopics(run, offsets)
+  }
+
+  /**
+   * Deletes what this instance has committed of repartition topics (Kafka does the same), at most
+   * every `repartitionPurgeIntervalMs`. Best effort: a failure is reported and retried next time.
+   */
+  private async purgeRepartitionTopics(run: Running, committed: readonly { topic: string; partition: number; offset: number }[]): Promise<void> {
+    for (const o of committed) if (run.plan.internalTopics.has(o.topic)) this.#purgeable.set(`${o.topic}\u0000${o.partition}`, o)
+    const now = this.#config.clock.monotonicMs()
+    if (this.#purgeable.size === 0 || now - this.#lastPurgeMs < this.#config.repartitionPurgeIntervalMs) return
+    this.#lastPurgeMs = now
+    const before = [...this.#purgeable.values()]
+    this.#purgeable.clear()
+    try {
+      await run.admin.deleteRecords(before)
+    } catch (err) {
+      this.#config.onWarning(`could not purge repartition topics: ${err instanceof Error ? err.message : String(err)}`, {})
+    }
   }
 
   /**

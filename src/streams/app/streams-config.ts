@@ -48,6 +48,12 @@ export interface StreamsAppConfig {
   readonly uncaughtExceptionPolicy: UncaughtExceptionPolicy
   /** With `'replace-task'`: replacements of one task without a commit in between before the app stops (default 10). */
   readonly maxTaskReplacements: number
+  /**
+   * How often records of repartition topics that the app has committed past are deleted (Kafka
+   * `repartition.purge.interval.ms`, default 30000): the topics keep no data by time, so without
+   * the purge they would grow forever.
+   */
+  readonly repartitionPurgeIntervalMs: number
   /** The app's clock (commit interval, wall-clock punctuation); default the system clock. Pass the broker's manual clock in tests. */
   readonly clock: Clock
   /** Receives warnings (skipped records, task replacements). Default: `process.emitWarning`. */
@@ -71,6 +77,7 @@ export const STREAMS_APP_DEFAULTS = Object.freeze({
   deadLetterQueueTopic: undefined,
   uncaughtExceptionPolicy: 'shutdown-app' as UncaughtExceptionPolicy,
   maxTaskReplacements: 10,
+  repartitionPurgeIntervalMs: 30_000,
   clock: systemClock,
   onWarning: defaultWarningListener,
   clientId: undefined,
@@ -111,6 +118,7 @@ export function resolveStreamsAppConfig(input: StreamsAppConfigInput): StreamsAp
   integer('maxPollRecords', 1)
   integer('lingerMs', 0)
   integer('maxTaskReplacements', 1)
+  integer('repartitionPurgeIntervalMs', 1)
   const handler = (name: string, allowed: readonly string[]): void => {
     const v = c[name]
     if (typeof v !== 'function' && !allowed.includes(v as string)) problem(name, 'invalid-enum', `${name} must be ${allowed.map((a) => `'${a}'`).join(', ')} or a function`)

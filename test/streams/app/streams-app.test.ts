@@ -99,7 +99,7 @@ describe('StreamsApp on the embedded broker', () => {
       .repartition({ name: 'customer', key: S, partitions: 4 })
       .to('by-customer')
     await produceOrders(h, 0, 200)
-    const app = await h.startApp(builder.build(), { applicationId: 'rekey', commitIntervalMs: 20 })
+    const app = await h.startApp(builder.build(), { applicationId: 'rekey', commitIntervalMs: 20, repartitionPurgeIntervalMs: 3_600_000 })
     const out = await h.readUntil('by-customer', S, Serdes.json<Order>(), 200)
     expect(out.map((r) => r.value?.id).sort()).toEqual(Array.from({ length: 200 }, (_, i) => `o-${i}`).sort())
     expect(out.every((r) => r.key === r.value?.customer)).toBe(true)
@@ -146,6 +146,23 @@ describe('StreamsApp on the embedded broker', () => {
       const times = ticks.filter((t) => t.key === key).map((t) => Number(t.value))
       for (let i = 1; i < times.length; i++) expect((times[i] as number) - (times[i - 1] as number)).toBeGreaterThanOrEqual(1_000)
     }
+    await app.close()
+  })
+
+  it('deletes what it has committed of its repartition topics', async () => {
+    const h = await harness({ orders: 2, out: 2 })
+    const builder = new StreamsBuilder()
+    builder
+      .stream('orders', { key: S, value: Serdes.json<Order>() })
+      .selectKey((k, o) => o.customer)
+      .repartition({ name: 'by-customer', key: S })
+      .to('out')
+    await produceOrders(h, 0, 100)
+    const app = await h.startApp(builder.build(), { applicationId: 'purge', commitIntervalMs: 20, repartitionPurgeIntervalMs: 50 })
+    await h.readUntil('out', S, Serdes.json<Order>(), 100)
+    const repartition = (): Array<{ logStartOffset: number; logEndOffset: number }> => h.broker.describeTopic('purge-by-customer-repartition').partitions
+    await h.waitFor(() => repartition().every((p) => p.logStartOffset === p.logEndOffset), 'the repartition topic to be purged', 5_000)
+    expect(repartition().reduce((n, p) => n + p.logEndOffset, 0)).toBe(100)
     await app.close()
   })
 })
