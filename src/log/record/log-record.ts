@@ -73,6 +73,8 @@ export class LogRecord {
   /** Headers in record order (repeats kept); decoded on every access, values are views. */
   get headers(): RecordHeader[] {
     const valueEnd = this.valueStart + (this.valueSize > 0 ? this.valueSize : 0)
+    // Most records have no headers: a zero count is the single varint byte 0, no Reader needed.
+    if (this.bytes[valueEnd] === 0) return []
     const r = new Reader(this.bytes, valueEnd, this.bytes.length, 0, 'record headers')
     const count = r.varint()
     const headers = new Array<RecordHeader>(count)

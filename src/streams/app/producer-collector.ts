@@ -10,7 +10,7 @@
  * warning, `'fail'` makes `flush()` throw `STREAMS_PRODUCTION_FAILED`. (A batch rejected as a
  * whole — a record over the producer's size limit — is dropped or failed as a whole.)
  */
-import type { Admin, Producer, ProducerRecord } from '../../log/index.js'
+import type { Admin, Producer } from '../../log/index.js'
 import { streamsError } from '../errors.js'
 import { decide, type ErrorHandlers } from '../runtime/error-handlers.js'
 import type { OutputRecord, RecordCollector } from '../runtime/record-collector.js'
@@ -19,7 +19,10 @@ import type { OutputRecord, RecordCollector } from '../runtime/record-collector.
 const MAX_BATCHES_IN_FLIGHT = 16
 
 export class ProducerCollector implements RecordCollector {
-  private batch: ProducerRecord[] = []
+  private batch: OutputRecord[] = []
+  /** The topic of the last record added, and whether a record went to a topic not known to exist. */
+  private lastTopic = ''
+  private sawUnknownTopic = false
   private readonly inFlight: Promise<void>[] = []
   private failure: unknown
   private readonly partitionCounts = new Map<string, number>()
@@ -38,7 +41,12 @@ export class ProducerCollector implements RecordCollector {
   }
 
   send(record: OutputRecord): void {
-    this.batch.push({ topic: record.topic, key: record.key, value: record.value, headers: record.headers, timestampMs: record.timestampMs, partition: record.partition })
+    // An output record is a producer record as it is: no copy per record.
+    this.batch.push(record)
+    if (record.topic !== this.lastTopic) {
+      this.lastTopic = record.topic
+      if (!this.partitionCounts.has(record.topic)) this.sawUnknownTopic = true
+    }
   }
 
   partitionCount(topic: string): number | undefined {
@@ -71,6 +79,9 @@ export class ProducerCollector implements RecordCollector {
   /** Dispatches, then waits for every batch. @throws `STREAMS_PRODUCTION_FAILED` when a send failed under `'fail'`. */
   async flush(): Promise<void> {
     await this.dispatch()
+    // The producer's flush sends its last batches at once instead of after lingerMs (as Kafka's
+    // collector does at commit): the loop is waiting on them.
+    await this.producer.flush()
     await Promise.all(this.inFlight.splice(0))
     this.throwIfFailed()
   }
@@ -88,7 +99,10 @@ export class ProducerCollector implements RecordCollector {
     }
   }
 
-  private async dropUnknownTopics(records: ProducerRecord[]): Promise<ProducerRecord[]> {
+  private async dropUnknownTopics(records: OutputRecord[]): Promise<OutputRecord[]> {
+    if (!this.sawUnknownTopic) return records
+    this.sawUnknownTopic = false
+    this.lastTopic = ''
     const unknown = new Set<string>()
     for (const r of records) if (!this.partitionCounts.has(r.topic)) unknown.add(r.topic)
     if (unknown.size === 0) return records

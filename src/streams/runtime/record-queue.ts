@@ -1,6 +1,6 @@
 /**
  * The buffered input of one partition of a task (Kafka `RecordQueue`): raw records in offset
- * order, with the head deserialized and its event time extracted, so the task can pick the
+ * order, with the head (`hasHead`) deserialized and its event time extracted, so the task can pick the
  * partition whose next record is oldest. A record that cannot be deserialized is dealt with here
  * by the deserialization handler (fail, skip, or dead-letter and skip), as in Kafka.
  */
@@ -21,14 +21,6 @@ export interface InputRecord {
   readonly headers: readonly RecordHeader[]
 }
 
-/** The head record, deserialized, with its extracted event time. */
-export interface StampedRecord {
-  readonly raw: InputRecord
-  readonly key: unknown
-  readonly value: unknown
-  readonly headers: readonly RecordHeader[]
-  readonly timestampMs: number
-}
 
 /** Taken records kept in the buffer before it is compacted. */
 const COMPACT_AFTER = 1024
@@ -36,7 +28,15 @@ const COMPACT_AFTER = 1024
 export class RecordQueue {
   private buffer: InputRecord[] = []
   private next = 0
-  private head: StampedRecord | undefined
+  /**
+   * The head record (deserialized, with its event time) lives in these fields rather than in an
+   * object per record: `headRaw` is undefined when there is none.
+   */
+  headRaw: InputRecord | undefined
+  headKey: unknown
+  headValue: unknown
+  headHeaders: readonly RecordHeader[] = []
+  headTimestampMs = -1
   /** Largest event time extracted on this partition (−1 before any): the extractor's `partitionTimeMs`. */
   partitionTimeMs = -1
   /** The offset after the last record taken or skipped (what a commit stores), −1 before any. */
@@ -53,7 +53,7 @@ export class RecordQueue {
 
   /** Records not yet taken, head included. */
   get size(): number {
-    return this.buffer.length - this.next + (this.head === undefined ? 0 : 1)
+    return this.buffer.length - this.next + (this.headRaw === undefined ? 0 : 1)
   }
 
   /** Buffers one record (offsets ascending). */
@@ -75,29 +75,32 @@ export class RecordQueue {
    * Deserialized only when asked for, after the previous record was processed: a failure then
    * belongs to this record alone.
    */
-  peek(): StampedRecord | undefined {
-    if (this.head === undefined) this.updateHead()
-    return this.head
+  hasHead(): boolean {
+    if (this.headRaw === undefined) this.updateHead()
+    return this.headRaw !== undefined
   }
 
-  /** Takes the record `peek` returned; the caller processes it. */
-  take(): StampedRecord | undefined {
-    const head = this.peek()
-    if (head === undefined) return undefined
-    this.head = undefined
-    this.consumedOffset = head.raw.offset + 1
-    return head
+  /** Marks the head (read from the `head…` fields after `hasHead()`) as taken; the caller processes it. */
+  take(): void {
+    const raw = this.headRaw
+    if (raw === undefined) return
+    this.headRaw = undefined
+    this.headKey = undefined
+    this.headValue = undefined
+    this.consumedOffset = raw.offset + 1
   }
 
   clear(): void {
     this.buffer = []
     this.next = 0
-    this.head = undefined
+    this.headRaw = undefined
+    this.headKey = undefined
+    this.headValue = undefined
   }
 
   private updateHead(): void {
     const { spec } = this.source
-    while (this.head === undefined && this.next < this.buffer.length) {
+    while (this.headRaw === undefined && this.next < this.buffer.length) {
       const raw = this.buffer[this.next++] as InputRecord
       let key: unknown
       let value: unknown
@@ -134,7 +137,11 @@ export class RecordQueue {
         })
       }
       if (timestampMs > this.partitionTimeMs) this.partitionTimeMs = timestampMs
-      this.head = { raw, key, value, headers, timestampMs }
+      this.headKey = key
+      this.headValue = value
+      this.headHeaders = headers
+      this.headTimestampMs = timestampMs
+      this.headRaw = raw
     }
   }
 

@@ -111,9 +111,10 @@ export class StreamTask {
     while (processed < maxRecords) {
       const queue = this.nextQueue()
       if (queue === undefined) break
-      const head = queue.take()
-      if (head === undefined) break
-      this.processOne(queue.source.node, head.raw, head.key, head.value, head.headers, head.timestampMs)
+      const raw = queue.headRaw as InputRecord
+      const { headKey, headValue, headHeaders, headTimestampMs } = queue
+      queue.take()
+      this.processOne(queue.source.node, raw, headKey, headValue, headHeaders, headTimestampMs)
       processed++
     }
     return processed
@@ -186,14 +187,13 @@ export class StreamTask {
     let bestTs = Infinity
     let anyEmpty = false
     for (const q of this.queueList) {
-      const head = q.peek()
-      if (head === undefined) {
+      if (!q.hasHead()) {
         anyEmpty = true
         continue
       }
-      if (head.timestampMs < bestTs) {
+      if (q.headTimestampMs < bestTs) {
         best = q
-        bestTs = head.timestampMs
+        bestTs = q.headTimestampMs
       }
     }
     if (best === undefined || !anyEmpty || this.maxTaskIdleMs <= 0) {
