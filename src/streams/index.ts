@@ -10,8 +10,8 @@ export type { StreamsAppConfig, StreamsAppConfigInput, ProcessingGuarantee, Unca
 export type { StreamsAppState } from './app/app-state.js'
 
 export { StreamsBuilder } from './dsl/streams-builder.js'
-export type { KStream, BranchedKStream, Branches, BranchKey } from './dsl/kstream.js'
-export type { KeyValue, Named, Consumed, Produced, Repartitioned, Processed } from './dsl/options.js'
+export type { KStream, BranchedKStream, Branches, BranchKey, KGroupedStream, KTable } from './dsl/kstream.js'
+export type { KeyValue, Named, Consumed, Produced, Repartitioned, Processed, Grouped, Materialized } from './dsl/options.js'
 
 export { Topology } from './topology/topology.js'
 export type { AddSourceOptions, AddProcessorOptions, AddSinkOptions } from './topology/topology.js'
@@ -37,6 +37,10 @@ export type {
   Cancellable,
 } from './processor/processor.js'
 export type { StateStore } from './processor/state-store.js'
+export { Stores } from './state/stores.js'
+export type { KeyValueStoreSpec, KeyValueStoreOptions, StoreBackendKind } from './state/stores.js'
+export type { KeyValueStore, ReadOnlyKeyValueStore, KeyValueIterator } from './state/key-value-store.js'
+export type { ValueAndTimestamp } from './state/value-and-timestamp.js'
 
 export type {
   ErrorContext,

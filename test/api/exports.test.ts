@@ -55,6 +55,7 @@ describe('public entry points', () => {
       'DLQ_HEADERS',
       'Record',
       'STREAMS_APP_DEFAULTS',
+      'Stores',
       'StreamsApp',
       'StreamsBuilder',
       'Topology',

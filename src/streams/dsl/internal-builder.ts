@@ -5,6 +5,7 @@
  * (`KSTREAM-FILTER-0000000001`), so a Java app with the same DSL calls prints the same names.
  */
 import { streamsError } from '../errors.js'
+import type { StoreSpec } from '../state/stores.js'
 import type { InternalTopicSpec } from '../topology/node-spec.js'
 import { Topology, addInternalTopic, type AddProcessorOptions, type AddSinkOptions, type AddSourceOptions } from '../topology/topology.js'
 
@@ -13,6 +14,7 @@ type GraphNode =
   | { readonly kind: 'processor'; readonly options: AddProcessorOptions<unknown, unknown, unknown, unknown> }
   | { readonly kind: 'sink'; readonly options: AddSinkOptions<unknown, unknown> }
   | { readonly kind: 'internal-topic'; readonly spec: InternalTopicSpec }
+  | { readonly kind: 'store'; readonly spec: StoreSpec }
 
 /** Kafka's generated-name prefixes (streams anchor A.1). */
 export const NAME_PREFIX = {
@@ -31,7 +33,13 @@ export const NAME_PREFIX = {
   repartition: 'KSTREAM-REPARTITION-',
   process: 'KSTREAM-PROCESSOR-',
   processValues: 'KSTREAM-PROCESSVALUES-',
+  aggregate: 'KSTREAM-AGGREGATE-',
+  reduce: 'KSTREAM-REDUCE-',
+  toStream: 'KTABLE-TOSTREAM-',
 } as const
+
+/** Kafka's generated store names: `<operator prefix>STATE-STORE-<counter>`. */
+const STORE_INFIX = 'STATE-STORE-'
 
 const COUNTER_DIGITS = 10
 
@@ -39,10 +47,16 @@ export class InternalStreamsBuilder {
   private counter = 0
   private readonly graph: GraphNode[] = []
   private readonly names = new Set<string>()
+  private readonly storeNames = new Set<string>()
 
   /** The next generated name with `prefix` (burns one counter value). */
   newName(prefix: string): string {
     return `${prefix}${String(this.counter++).padStart(COUNTER_DIGITS, '0')}`
+  }
+
+  /** The next generated store name for an operator with `prefix` (`KSTREAM-AGGREGATE-STATE-STORE-0000000001`). */
+  newStoreName(prefix: string): string {
+    return this.newName(`${prefix}${STORE_INFIX}`)
   }
 
   /** `name` if given (checked unique), else a generated name. */
@@ -71,6 +85,12 @@ export class InternalStreamsBuilder {
     this.graph.push({ kind: 'internal-topic', spec })
   }
 
+  addStateStore(spec: StoreSpec): void {
+    if (this.storeNames.has(spec.name)) throw streamsError('STREAMS_TOPOLOGY_INVALID', `state store ${spec.name} is added twice`, { store: spec.name })
+    this.storeNames.add(spec.name)
+    this.graph.push({ kind: 'store', spec })
+  }
+
   /** A new `Topology` of everything added so far (the builder may go on growing). */
   build(): Topology {
     const topology = new Topology()
@@ -87,6 +107,9 @@ export class InternalStreamsBuilder {
           break
         case 'internal-topic':
           addInternalTopic(topology, node.spec)
+          break
+        case 'store':
+          topology.addStateStore(node.spec)
           break
       }
     }

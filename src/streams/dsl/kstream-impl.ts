@@ -9,8 +9,11 @@ import { streamsError } from '../errors.js'
 import type { FixedKeyProcessorSupplier, Processor, ProcessorSupplier } from '../processor/processor.js'
 import type { TopicNameExtractor } from '../topology/node-spec.js'
 import { BranchedKStreamImpl } from './branched-kstream-impl.js'
-import { NAME_PREFIX, type InternalStreamsBuilder } from './internal-builder.js'
-import type { BranchedKStream, Branches, KStream } from './kstream.js'
+import { NAME_PREFIX } from './internal-builder.js'
+import type { BranchedKStream, Branches, KGroupedStream, KStream } from './kstream.js'
+import type { StreamState } from './stream-state.js'
+
+export type { StreamState }
 import { branchProcessor, passThroughProcessor } from './operators/branch.js'
 import { filterProcessor } from './operators/filter.js'
 import { flatMapValuesProcessor } from './operators/flat-map-values.js'
@@ -19,18 +22,11 @@ import { mapValuesProcessor } from './operators/map-values.js'
 import { mapProcessor } from './operators/map.js'
 import { peekProcessor } from './operators/peek.js'
 import { selectKeyProcessor } from './operators/select-key.js'
-import type { KeyValue, Named, Processed, Produced, Repartitioned } from './options.js'
+import type { Grouped, KeyValue, Named, Processed, Produced, Repartitioned } from './options.js'
+import { addRepartitionNodes } from './repartition-nodes.js'
+import { KGroupedStreamImpl } from './kgrouped-stream-impl.js'
+import type { StreamPartitioner } from '../topology/node-spec.js'
 
-const REPARTITION_TOPIC_SUFFIX = '-repartition'
-
-export interface StreamState<K, V> {
-  readonly builder: InternalStreamsBuilder
-  /** The node whose output this stream is. */
-  readonly node: string
-  readonly keySerde: Serde<K> | undefined
-  readonly valueSerde: Serde<V> | undefined
-  readonly repartitionRequired: boolean
-}
 
 export class KStreamImpl<K, V> implements KStream<K, V> {
   constructor(readonly state: StreamState<K, V>) {}
@@ -102,27 +98,17 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     if (options.partitions !== undefined && !(Number.isInteger(options.partitions) && options.partitions >= 1)) {
       throw streamsError('STREAMS_TOPOLOGY_INVALID', `repartition() partitions must be a positive integer`, { partitions: String(options.partitions) })
     }
-    const base = builder.nameOr(options.name, NAME_PREFIX.repartition)
-    const topic = base.endsWith(REPARTITION_TOPIC_SUFFIX) ? base : `${base}${REPARTITION_TOPIC_SUFFIX}`
-    // Kafka burns these three counter values whether or not they are used, so the names of every
-    // later node match a Java app's (InternalTopologyBuilder#createRepartitionedSource).
-    const generated = { sink: builder.newName(NAME_PREFIX.sink), filter: builder.newName(NAME_PREFIX.filter), source: builder.newName(NAME_PREFIX.source) }
-    const named = options.name !== undefined
-    const filterName = named ? `${topic}-filter` : generated.filter
-    const sinkName = named ? `${topic}-sink` : generated.sink
-    const sourceName = named ? `${topic}-source` : generated.source
-    builder.addInternalTopic({ name: topic, kind: 'repartition', partitions: options.partitions })
-    builder.addProcessor({ name: filterName, parents: [this.state.node], processor: erase(filterProcessor<K, V>((k) => k !== null && k !== undefined, false)), stores: [] })
-    builder.addSink({
-      name: sinkName,
-      parents: [filterName],
-      topic,
+    const source = addRepartitionNodes({
+      builder,
+      parent: this.state.node,
+      base: builder.nameOr(options.name, NAME_PREFIX.repartition),
+      named: options.name !== undefined,
       key: key as Serde<unknown>,
       value: value as Serde<unknown>,
-      partitioner: options.partitioner as ((topic: string, key: unknown, value: unknown, partitionCount: number) => number | undefined) | undefined,
+      partitions: options.partitions,
+      partitioner: options.partitioner as StreamPartitioner<unknown, unknown> | undefined,
     })
-    builder.addSource({ name: sourceName, topics: [topic], key: key as Serde<unknown>, value: value as Serde<unknown> })
-    return new KStreamImpl<K, V>({ builder, node: sourceName, keySerde: key, valueSerde: value, repartitionRequired: false })
+    return new KStreamImpl<K, V>({ builder, node: source, keySerde: key, valueSerde: value, repartitionRequired: false })
   }
 
   to(topic: string | TopicNameExtractor<K, V>, options: Produced<K, V> = {}): void {
@@ -154,6 +140,31 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     return this.next(this.add(options?.name, NAME_PREFIX.processValues, supplier, options?.stores), this.state.keySerde, undefined)
   }
 
+  groupByKey(grouped: Grouped<K, V> = {}): KGroupedStream<K, V> {
+    return new KGroupedStreamImpl<K, V>({
+      builder: this.state.builder,
+      node: this.state.node,
+      keySerde: grouped.key ?? this.state.keySerde,
+      valueSerde: grouped.value ?? this.state.valueSerde,
+      repartitionRequired: this.state.repartitionRequired,
+      repartitionName: grouped.name,
+      newStream,
+    })
+  }
+
+  groupBy<K2>(selector: (key: K, value: V) => K2, grouped: Grouped<K2, V> = {}): KGroupedStream<K2, V> {
+    const keyed = this.selectKey(selector) as KStreamImpl<K2, V>
+    return new KGroupedStreamImpl<K2, V>({
+      builder: this.state.builder,
+      node: keyed.state.node,
+      keySerde: grouped.key,
+      valueSerde: grouped.value ?? this.state.valueSerde,
+      repartitionRequired: true,
+      repartitionName: grouped.name,
+      newStream,
+    })
+  }
+
   // ---------------------------------------------------------------- internals
 
   /** Adds a processor fed by this stream; returns its name. */
@@ -179,7 +190,7 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     })
   }
 
-  private serdeOr<T>(given: Serde<T> | undefined, carried: Serde<T> | undefined, which: 'key' | 'value', what: string): Serde<T> {
+  serdeOr<T>(given: Serde<T> | undefined, carried: Serde<T> | undefined, which: 'key' | 'value', what: string): Serde<T> {
     const serde = given ?? carried
     if (serde === undefined) {
       throw streamsError(
@@ -211,4 +222,9 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
 /** Topology nodes hold processors with their types erased; the DSL's types guarantee neighbours agree. */
 function erase<KIn, VIn, KOut, VOut>(supplier: ProcessorSupplier<KIn, VIn, KOut, VOut>): () => Processor<unknown, unknown, unknown, unknown> {
   return supplier as unknown as () => Processor<unknown, unknown, unknown, unknown>
+}
+
+/** Makes streams for tables and groupings (which do not import this class: no import cycle). */
+function newStream<K, V>(state: StreamState<K, V>): KStream<K, V> {
+  return new KStreamImpl<K, V>(state)
 }

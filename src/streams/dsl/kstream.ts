@@ -11,7 +11,8 @@
  */
 import type { FixedKeyProcessorSupplier, ProcessorSupplier } from '../processor/processor.js'
 import type { StreamPartitioner, TopicNameExtractor } from '../topology/node-spec.js'
-import type { KeyValue, Named, Processed, Produced, Repartitioned } from './options.js'
+import type { Serde } from '../../serdes/index.js'
+import type { Grouped, KeyValue, Materialized, Named, Processed, Produced, Repartitioned } from './options.js'
 
 export interface KStream<K, V> {
   /** Records for which `predicate` holds; a type guard narrows the value type. */
@@ -56,6 +57,36 @@ export interface KStream<K, V> {
   process<KOut, VOut>(processor: ProcessorSupplier<K, V, KOut, VOut>, options?: Processed): KStream<KOut, VOut>
   /** As `process`, with a processor that cannot change keys (no repartitioning follows). */
   processValues<VOut>(processor: FixedKeyProcessorSupplier<K, V, VOut>, options?: Processed): KStream<K, VOut>
+  /**
+   * Groups records by their key for an aggregation. When an operator upstream changed the key,
+   * the aggregation first repartitions through `<applicationId>-<name>-repartition`.
+   */
+  groupByKey(grouped?: Grouped<K, V>): KGroupedStream<K, V>
+  /** Groups records by a new key (always repartitions before the aggregation). */
+  groupBy<K2>(selector: (key: K, value: V) => K2, grouped?: Grouped<K2, V>): KGroupedStream<K2, V>
+}
+
+/**
+ * A grouped stream (Kafka `KGroupedStream`): aggregations keep one value per key in a state store
+ * and produce a table of it. Records with a `null` key or value are skipped, as in Kafka. The
+ * result's timestamp is the largest timestamp of the records that built it.
+ */
+export interface KGroupedStream<K, V> {
+  /** The number of records per key. */
+  count(materialized?: Materialized<K, number>): KTable<K, number>
+  /** Combines the values of a key: the first value as is, then `reducer(aggregate, value, key)`. */
+  reduce(reducer: (aggregate: V, value: V, key: K) => V, materialized?: Materialized<K, V>): KTable<K, V>
+  /** Folds the values of a key into `initializer()` with `aggregator(key, value, aggregate)`. */
+  aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, materialized: Materialized<K, VA> & { readonly value: Serde<VA> }): KTable<K, VA>
+}
+
+/**
+ * A changelog stream: the latest value per key (Kafka `KTable`). With caching (the default), a
+ * table forwards at most one update per key per commit.
+ */
+export interface KTable<K, V> {
+  /** The table's updates as a stream (a deletion becomes a `null` value). */
+  toStream(options?: Named): KStream<K, V>
 }
 
 /**

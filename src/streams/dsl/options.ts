@@ -5,6 +5,7 @@
  * `KSTREAM-<OP>-<counter>` one — give names to keep them stable when the topology changes.
  */
 import type { Serde } from '../../serdes/index.js'
+import type { StoreBackendKind } from '../state/stores.js'
 import type { StreamPartitioner, TimestampExtractor } from '../topology/node-spec.js'
 
 /** A new `{ key, value }` pair, returned by `map` and `flatMap` mappers (Kafka `KeyValue`). */
@@ -49,4 +50,30 @@ export interface Repartitioned<K, V> extends Named {
 export interface Processed extends Named {
   /** State stores the processor uses (`context.getStateStore`). */
   readonly stores?: readonly string[]
+}
+
+/**
+ * How a grouping repartitions when the key changed upstream (Kafka `Grouped`): serdes for the
+ * repartition topic (default: those the stream carries) and its name (`<name>-repartition`;
+ * default the aggregation's store name).
+ */
+export interface Grouped<K, V> extends Named {
+  readonly key?: Serde<K>
+  readonly value?: Serde<V>
+}
+
+/**
+ * How an aggregation's result is stored (Kafka `Materialized`): `name` names the store (and its
+ * changelog `<applicationId>-<name>-changelog`) — give one to keep it stable across topology
+ * changes; generated names shift when operators are added upstream.
+ */
+export interface Materialized<K, V> extends Named {
+  readonly key?: Serde<K>
+  readonly value?: Serde<V>
+  /** Default `'rocksdb'`. */
+  readonly backend?: StoreBackendKind
+  /** Default true. */
+  readonly logging?: boolean
+  /** Default true: updates reach the changelog and downstream once per key per commit. */
+  readonly caching?: boolean
 }

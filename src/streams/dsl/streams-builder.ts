@@ -14,6 +14,7 @@ import { Serdes, type Serde } from '../../serdes/index.js'
 import { streamsError } from '../errors.js'
 import type { TimestampExtractor } from '../topology/node-spec.js'
 import type { Topology } from '../topology/topology.js'
+import type { KeyValueStoreSpec, StoreSpec } from '../state/stores.js'
 import { InternalStreamsBuilder, NAME_PREFIX } from './internal-builder.js'
 import type { KStream } from './kstream.js'
 import { KStreamImpl } from './kstream-impl.js'
@@ -44,6 +45,15 @@ export class StreamsBuilder {
       timestampExtractor: consumed.timestampExtractor as TimestampExtractor<unknown, unknown> | undefined,
     })
     return new KStreamImpl<K, V>({ builder, node: name, keySerde: key, valueSerde: value, repartitionRequired: false })
+  }
+
+  /**
+   * Adds a state store (from `Stores`) for processors of `process()`/`processValues()` that name
+   * it in `{ stores }`. @throws `STREAMS_TOPOLOGY_INVALID` for a name used twice.
+   */
+  addStateStore<K, V>(spec: KeyValueStoreSpec<K, V>): this {
+    this.#internal.addStateStore(spec as unknown as StoreSpec)
+    return this
   }
 
   /** The topology of everything declared so far. Each call returns a new `Topology`. */

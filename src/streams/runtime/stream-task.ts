@@ -16,6 +16,8 @@ import { streamsError } from '../errors.js'
 import type { TaskId } from '../processor/processor.js'
 import { Record } from '../processor/record.js'
 import type { NodeSpec } from '../topology/node-spec.js'
+import type { KeyValueStoreImpl } from '../state/key-value-store-impl.js'
+import type { StoreSpec } from '../state/stores.js'
 import type { ErrorHandlers } from './error-handlers.js'
 import { buildTaskGraph, type ProcessorNode, type SourceRuntime, type TaskGraph } from './processor-node.js'
 import type { RecordCollector } from './record-collector.js'
@@ -34,6 +36,24 @@ export interface StreamTaskOptions {
   readonly handlers: ErrorHandlers
   readonly nowMs: () => number
   readonly maxTaskIdleMs?: number
+  /** The topology's state stores (the task opens those its processors use). */
+  readonly stores?: ReadonlyMap<string, StoreSpec>
+  /** Opens this task's instance of a store (the runtime: RocksDB or memory with a changelog; the test driver: memory). */
+  readonly openStore?: (spec: StoreSpec, task: StoreOpenContext) => KeyValueStoreImpl<unknown, unknown>
+}
+
+/** What a store needs of its task. */
+export interface StoreOpenContext {
+  readonly taskId: TaskId
+  /** The timestamp of the change being made. */
+  readonly timestampMs: () => number
+  /** Asks for an early commit (a store's write buffer is full). */
+  readonly requestCommit: () => void
+  /**
+   * Captures the processor being initialised, and returns a function that runs `fn` as that
+   * processor (so a table forwarding its cached updates at commit forwards from its own node).
+   */
+  readonly asCurrentNode: () => <T>(fn: () => T) => T
 }
 
 export interface ConsumedOffset {
@@ -56,6 +76,7 @@ export class StreamTask {
   private idleSinceMs: number | undefined
   private state: 'created' | 'running' | 'closed' = 'created'
   private readonly name: string
+  private readonly storeList: KeyValueStoreImpl<unknown, unknown>[] = []
 
   constructor(private readonly options: StreamTaskOptions) {
     this.id = options.id
@@ -65,6 +86,27 @@ export class StreamTask {
     this.context = new TaskContext(options.applicationId, options.id, options.nowMs, options.handlers)
     const context = this.context
     this.graph = buildTaskGraph(options.nodes, (spec) => sinkProcessor(spec, context, options.collector, options.handlers, options.resolveTopic))
+    this.openStores()
+  }
+
+  /** The task's stores, in the order their processors were added. */
+  get stores(): readonly KeyValueStoreImpl<unknown, unknown>[] {
+    return this.storeList
+  }
+
+  /** Commit step 1 for the task's state: buffered changes to the changelog (and, for tables, downstream). */
+  flushStores(): void {
+    for (const store of this.storeList) store.flush()
+  }
+
+  /** Commit step 3: buffered changes and each store's changelog offset, atomically per store. */
+  commitStores(changelogOffsetOf: (store: string) => number | undefined): void {
+    for (const store of this.storeList) store.commit(changelogOffsetOf(store.name))
+  }
+
+  /** Forgets every uncommitted change (the task failed; its input since the last commit runs again). */
+  discardUncommittedState(): void {
+    for (const store of this.storeList) store.discardUncommitted()
   }
 
   /** Calls `init` of every processor, parents first. */
@@ -166,15 +208,60 @@ export class StreamTask {
       }
     }
     this.context.currentNode = undefined
+    for (const store of this.storeList) {
+      try {
+        store.close()
+      } catch (err) {
+        firstError ??= err
+      }
+    }
     if (firstError !== undefined) throw firstError
   }
 
   // ---------------------------------------------------------------- internals
 
+  private openStores(): void {
+    const names = new Set<string>()
+    for (const spec of this.options.nodes) if (spec.kind === 'processor') for (const store of spec.stores) names.add(store)
+    if (names.size === 0) return
+    const { stores, openStore } = this.options
+    if (stores === undefined || openStore === undefined) {
+      throw streamsError('STREAMS_ILLEGAL_STATE', `task ${this.name} uses state stores but was given no way to open them`, { task: this.name })
+    }
+    const context = this.context
+    const openContext: StoreOpenContext = {
+      taskId: this.id,
+      timestampMs: () => context.currentTimestampMs,
+      requestCommit: () => context.commit(),
+      asCurrentNode: () => {
+        const node = context.currentNode
+        return <T>(fn: () => T): T => {
+          const previous = context.currentNode
+          context.currentNode = node
+          try {
+            return fn()
+          } finally {
+            context.currentNode = previous
+          }
+        }
+      },
+    }
+    const opened = new Map<string, KeyValueStoreImpl<unknown, unknown>>()
+    for (const name of names) {
+      const spec = stores.get(name)
+      if (spec === undefined) throw streamsError('STREAMS_TOPOLOGY_INVALID', `task ${this.name} uses unknown state store ${name}`, { task: this.name, store: name })
+      const store = openStore(spec, openContext)
+      opened.set(name, store)
+      this.storeList.push(store)
+    }
+    context.stores = opened
+  }
+
   private processOne(source: ProcessorNode, raw: InputRecord, key: unknown, value: unknown, headers: InputRecord['headers'], timestampMs: number): void {
     const context = this.context
     context.metadata = raw
     if (timestampMs > context.streamTimeMs) context.streamTimeMs = timestampMs
+    context.currentTimestampMs = timestampMs
     context.currentNode = source
     context.forward(new Record(key, value, timestampMs, headers))
     context.currentNode = undefined

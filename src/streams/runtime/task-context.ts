@@ -30,6 +30,8 @@ export class TaskContext implements ProcessorContext<unknown, unknown> {
   metadata: RecordMetadata | undefined
   /** Largest timestamp of the records processed (−1 before any). */
   streamTimeMs = -1
+  /** The timestamp of the record being processed, or the time a punctuator fires for (state changes carry it). */
+  currentTimestampMs = -1
   commitRequested = false
   readonly streamTimePunctuations = new PunctuationQueue()
   readonly wallClockPunctuations = new PunctuationQueue()
@@ -40,7 +42,8 @@ export class TaskContext implements ProcessorContext<unknown, unknown> {
     readonly taskId: TaskId,
     private readonly nowMs: () => number,
     private readonly handlers: ErrorHandlers,
-    private readonly stores: ReadonlyMap<string, StateStore> = new Map(),
+    /** The task's stores, set by the task once it opened them. */
+    public stores: ReadonlyMap<string, StateStore> = new Map(),
   ) {
     this.taskName = `${taskId.subtopology}_${taskId.partition}`
   }
@@ -120,6 +123,7 @@ export class TaskContext implements ProcessorContext<unknown, unknown> {
     return queue.punctuate(nowMs, (schedule, now) => {
       const metadata = this.metadata
       this.metadata = undefined
+      this.currentTimestampMs = now
       this.currentNode = schedule.node
       try {
         schedule.punctuator(now)

@@ -1,6 +1,6 @@
 /**
  * Splits a topology's nodes into sub-topologies: the connected components of the parent graph
- * (Kafka `InternalTopologyBuilder.makeNodeGroups`). Ids follow Kafka's rule so they match what a
+ * and of processors sharing a state store (Kafka `InternalTopologyBuilder.makeNodeGroups`). Ids follow Kafka's rule so they match what a
  * Java app would print and name its tasks: source nodes in name order first, then the others,
  * each component taking the next id when its first node is met.
  */
@@ -28,12 +28,21 @@ export function computeSubtopologies(nodes: ReadonlyMap<string, NodeSpec>): Subt
     return r
   }
   for (const name of nodes.keys()) parentOf.set(name, name)
+  const union = (x: string, y: string): void => {
+    const a = root(x)
+    const b = root(y)
+    if (a !== b) parentOf.set(a, b)
+  }
+  const userOfStore = new Map<string, string>()
   for (const spec of nodes.values()) {
     if (spec.kind === 'source') continue
-    for (const parent of spec.parents) {
-      const a = root(spec.name)
-      const b = root(parent)
-      if (a !== b) parentOf.set(a, b)
+    for (const parent of spec.parents) union(spec.name, parent)
+    if (spec.kind !== 'processor') continue
+    // Processors sharing a store belong to one sub-topology: one task owns the store's partition.
+    for (const store of spec.stores) {
+      const other = userOfStore.get(store)
+      if (other === undefined) userOfStore.set(store, spec.name)
+      else union(spec.name, other)
     }
   }
   const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)

@@ -1,4 +1,5 @@
 /** What a `Topology` holds, as the runtime, the test driver and `describe()` read it (not public API). */
+import type { StoreSpec } from '../state/stores.js'
 import type { InternalTopicSpec, NodeSpec } from './node-spec.js'
 import type { Subtopology } from './subtopologies.js'
 
@@ -6,6 +7,8 @@ import type { Subtopology } from './subtopologies.js'
 export interface TopologyDefinition {
   readonly nodes: ReadonlyMap<string, NodeSpec>
   readonly internalTopics: ReadonlyMap<string, InternalTopicSpec>
+  /** State stores by name. */
+  readonly stores: ReadonlyMap<string, StoreSpec>
   /** Sub-topologies in id order, with their nodes in the order they were added. */
   subtopologies(): readonly Subtopology[]
 }

@@ -17,6 +17,7 @@ import type { Deserializer, Serializer } from '../../serdes/index.js'
 import { Serdes } from '../../serdes/index.js'
 import { streamsError } from '../errors.js'
 import type { Processor } from '../processor/processor.js'
+import type { KeyValueStoreSpec, StoreSpec } from '../state/stores.js'
 import type {
   InternalTopicSpec,
   NodeSpec,
@@ -69,6 +70,7 @@ export interface AddSinkOptions<K, V> {
 
 interface MutableDefinition extends TopologyDefinition {
   readonly internalTopics: Map<string, InternalTopicSpec>
+  readonly stores: Map<string, StoreSpec>
 }
 
 const definitions = new WeakMap<Topology, MutableDefinition>()
@@ -100,14 +102,17 @@ export function addInternalTopic(topology: Topology, spec: InternalTopicSpec): v
 export class Topology {
   readonly #nodes = new Map<string, NodeSpec>()
   readonly #internalTopics = new Map<string, InternalTopicSpec>()
+  readonly #stores = new Map<string, StoreSpec>()
   #subtopologies: readonly Subtopology[] | undefined
 
   constructor() {
     const nodes = this.#nodes
     const internalTopics = this.#internalTopics
+    const stores = this.#stores
     definitions.set(this, {
       nodes,
       internalTopics,
+      stores,
       subtopologies: () => (this.#subtopologies ??= computeSubtopologies(nodes)),
     })
   }
@@ -142,10 +147,27 @@ export class Topology {
     return this
   }
 
-  /** @throws `STREAMS_TOPOLOGY_INVALID`: a name used twice, no parents, an unknown parent or a sink as parent. */
+  /**
+   * Adds a state store (from `Stores`); processors name it in `stores` to use it. Processors that
+   * share a store run in one sub-topology (one task owns the store's partition).
+   * @throws `STREAMS_TOPOLOGY_INVALID` for a store name used twice.
+   */
+  addStateStore<K, V>(spec: KeyValueStoreSpec<K, V>): this {
+    if (this.#stores.has(spec.name)) throw streamsError('STREAMS_TOPOLOGY_INVALID', `state store ${spec.name} is added twice`, { store: spec.name })
+    this.#stores.set(spec.name, spec as unknown as StoreSpec)
+    this.#subtopologies = undefined
+    return this
+  }
+
+  /** @throws `STREAMS_TOPOLOGY_INVALID`: a name used twice, no parents, an unknown parent, a sink as parent or an unknown store. */
   addProcessor<KIn, VIn, KOut = never, VOut = never>(options: AddProcessorOptions<KIn, VIn, KOut, VOut>): this {
     this.checkNewName(options.name)
     this.checkParents(options.name, options.parents)
+    for (const store of options.stores ?? []) {
+      if (!this.#stores.has(store)) {
+        throw streamsError('STREAMS_TOPOLOGY_INVALID', `processor ${options.name} uses state store ${store}, which is not added (addStateStore first)`, { node: options.name, store })
+      }
+    }
     const spec: ProcessorNodeSpec = {
       kind: 'processor',
       name: options.name,

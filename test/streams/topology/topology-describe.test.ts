@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Serdes } from '../../../src/serdes/index.js'
-import { StreamsBuilder, Topology } from '../../../src/streams/index.js'
+import { Stores, StreamsBuilder, Topology } from '../../../src/streams/index.js'
 import { codeOfSync } from '../../support/error-code.js'
 
 const S = Serdes.string()
@@ -114,6 +114,8 @@ describe('Topology.describe()', () => {
 
   it('numbers sub-topologies by their source names and lists stores of processors', () => {
     const topology = new Topology()
+      .addStateStore(Stores.keyValue({ name: 'counts', key: S, value: S, backend: 'memory' }))
+      .addStateStore(Stores.keyValue({ name: 'other', key: S, value: S, backend: 'memory' }))
       .addSource({ name: 'b-source', topics: ['b'] })
       .addSource({ name: 'a-source', topics: ['a1', 'a2'] })
       .addProcessor({ name: 'counter', parents: ['b-source'], processor: () => ({ process: () => undefined }), stores: ['counts', 'other'] })

@@ -1,0 +1,91 @@
+/**
+ * The `KGroupedStream` implementation: an aggregation adds its store and processor (and, when the
+ * key changed upstream, the repartition in front of them) with Kafka's names: the store
+ * `KSTREAM-AGGREGATE-STATE-STORE-<n>` first, then the processor, then the repartition nodes and
+ * its topic `<store name>-repartition` (or `<grouped name>-repartition`).
+ */
+import type { Serde } from '../../serdes/index.js'
+import { streamsError } from '../errors.js'
+import type { Processor } from '../processor/processor.js'
+import { Stores, type StoreSpec } from '../state/stores.js'
+import { valueAndTimestampSerde } from '../state/value-and-timestamp.js'
+import { countSerde } from './count-serde.js'
+import { NAME_PREFIX, type InternalStreamsBuilder } from './internal-builder.js'
+import type { KGroupedStream, KStream, KTable } from './kstream.js'
+import type { StreamState } from './stream-state.js'
+import { KTableImpl } from './ktable-impl.js'
+import { aggregateProcessor } from './operators/aggregate.js'
+import type { Materialized } from './options.js'
+import { addRepartitionNodes } from './repartition-nodes.js'
+
+export interface GroupedState<K, V> {
+  readonly builder: InternalStreamsBuilder
+  readonly node: string
+  readonly keySerde: Serde<K> | undefined
+  readonly valueSerde: Serde<V> | undefined
+  readonly repartitionRequired: boolean
+  readonly repartitionName: string | undefined
+  readonly newStream: <K2, V2>(state: StreamState<K2, V2>) => KStream<K2, V2>
+}
+
+export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
+  constructor(private readonly state: GroupedState<K, V>) {}
+
+  count(materialized: Materialized<K, number> = {}): KTable<K, number> {
+    return this.build(NAME_PREFIX.aggregate, materialized, materialized.value ?? countSerde, (_key, _value, previous: number | undefined) => (previous ?? 0) + 1)
+  }
+
+  reduce(reducer: (aggregate: V, value: V, key: K) => V, materialized: Materialized<K, V> = {}): KTable<K, V> {
+    const value = materialized.value ?? this.state.valueSerde
+    if (value === undefined) throw missingSerde('reduce()', 'value')
+    return this.build(NAME_PREFIX.reduce, materialized, value, (key, v, previous: V | undefined) => (previous === undefined ? v : reducer(previous, v, key)))
+  }
+
+  aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, materialized: Materialized<K, VA> & { readonly value: Serde<VA> }): KTable<K, VA> {
+    return this.build(NAME_PREFIX.aggregate, materialized, materialized.value, (key, v, previous: VA | undefined) => aggregator(key, v, previous === undefined ? initializer() : previous))
+  }
+
+  private build<VA>(prefix: string, materialized: Materialized<K, VA>, valueSerde: Serde<VA>, combine: (key: K, value: V, previous: VA | undefined) => VA): KTable<K, VA> {
+    const { builder } = this.state
+    const keySerde = materialized.key ?? this.state.keySerde
+    if (keySerde === undefined) throw missingSerde('the aggregation', 'key')
+    const storeName = materialized.name ?? builder.newStoreName(prefix)
+    const processorName = builder.newName(prefix)
+    let parent = this.state.node
+    if (this.state.repartitionRequired) {
+      const value = this.state.valueSerde
+      if (value === undefined) throw missingSerde('the repartition before the aggregation', 'value')
+      parent = addRepartitionNodes({
+        builder,
+        parent,
+        base: this.state.repartitionName ?? storeName,
+        named: this.state.repartitionName !== undefined,
+        key: keySerde as Serde<unknown>,
+        value: value as Serde<unknown>,
+        partitions: undefined,
+        partitioner: undefined,
+      })
+    }
+    builder.addStateStore(
+      Stores.keyValue({
+        name: storeName,
+        key: keySerde,
+        value: valueAndTimestampSerde(valueSerde),
+        backend: materialized.backend,
+        logging: materialized.logging,
+        caching: materialized.caching,
+      }) as unknown as StoreSpec,
+    )
+    builder.addProcessor({
+      name: processorName,
+      parents: [parent],
+      processor: aggregateProcessor<K, V, VA>(storeName, combine) as unknown as () => Processor<unknown, unknown, unknown, unknown>,
+      stores: [storeName],
+    })
+    return new KTableImpl<K, VA>({ builder, node: processorName, keySerde, valueSerde, newStream: this.state.newStream })
+  }
+}
+
+function missingSerde(what: string, which: 'key' | 'value'): Error {
+  return streamsError('STREAMS_TOPOLOGY_INVALID', `${what} needs a ${which} serde: an operator upstream changed the ${which} type; pass { ${which}: … }`, { serde: which })
+}

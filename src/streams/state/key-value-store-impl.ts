@@ -1,0 +1,249 @@
+/**
+ * A task's key-value store at runtime: the typed face (`KeyValueStore<K, V>`) over a backend, with
+ * the write buffer that keeps every change since the last commit out of the backend (DESIGN.md
+ * §4: uncommitted data never reaches RocksDB, so a crash never forces wiping a store).
+ *
+ * The commit protocol, as the task drives it:
+ * 1. `flush()` — with caching, the latest change per key goes to the changelog now (and to the
+ *    flush listener: a table forwards its updates here, deduplicated); without caching every
+ *    change went to the changelog when it was made;
+ * 2. (the task flushes the producer and commits the input offsets);
+ * 3. `commit(changelogOffset)` — the buffered changes and the changelog offset they reach are
+ *    written to the backend in one atomic batch, and the buffer is emptied.
+ *
+ * Reads see the buffer first, then the backend. When the buffer holds more than `cacheMaxBytes`,
+ * the store asks its task for an early commit (it never spills uncommitted data to the backend).
+ */
+import { streamsError } from '../errors.js'
+import type { KeyValue } from '../dsl/options.js'
+import { BytesMap } from './bytes-map.js'
+import { compareBytes, type BytesEntry, type BytesKeyValueBackend } from './bytes-store.js'
+import type { KeyValueIterator, KeyValueStore } from './key-value-store.js'
+import { mergeEntries, type PendingEntry } from './merged-iterator.js'
+import type { KeyValueStoreSpec } from './stores.js'
+
+/** Where a store's changes go (the changelog topic's partition of the task). */
+export type ChangelogSink = (key: Uint8Array, value: Uint8Array | null, timestampMs: number) => void
+
+/** Called for each buffered key at flush (with caching): the new and the previously committed value. */
+export type FlushListener<K, V> = (key: K, newValue: V | undefined, oldValue: V | undefined, timestampMs: number) => void
+
+interface Pending {
+  value: Uint8Array | null
+  timestampMs: number
+}
+
+export interface KeyValueStoreRuntime {
+  /** The topic name serdes see (the changelog topic). */
+  readonly topic: string
+  readonly changelog: ChangelogSink | undefined
+  /** The timestamp of the change being made (the current record's, or stream time in a punctuator). */
+  readonly timestampMs: () => number
+  readonly cacheMaxBytes: number
+  /** Asks the task to commit soon (the buffer is full). */
+  readonly requestCommit: () => void
+  /** Returns a runner that runs functions as the processor current now (see `StoreOpenContext`). */
+  readonly asCurrentNode: () => <T>(fn: () => T) => T
+}
+
+/** Bytes a buffered entry is counted for beyond its key and value (map entry and bookkeeping). */
+const ENTRY_OVERHEAD_BYTES = 64
+
+export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
+  readonly name: string
+  private readonly pending = new BytesMap<Pending>()
+  private pendingBytes = 0
+  private flushListener: FlushListener<K, V> | undefined
+  private runListener: <T>(fn: () => T) => T = (fn) => fn()
+  private open = true
+
+  constructor(
+    readonly spec: KeyValueStoreSpec<K, V>,
+    readonly backend: BytesKeyValueBackend,
+    private readonly runtime: KeyValueStoreRuntime,
+  ) {
+    this.name = spec.name
+  }
+
+  /**
+   * A table's processor forwards its updates from here when the store caches (one per key per
+   * commit). Call it from the processor's `init`: the listener runs as that processor.
+   */
+  setFlushListener(listener: FlushListener<K, V> | undefined): void {
+    this.flushListener = listener
+    this.runListener = this.runtime.asCurrentNode()
+  }
+
+  get caching(): boolean {
+    return this.spec.caching
+  }
+
+  get(key: K): V | undefined {
+    this.checkOpen()
+    const bytes = this.getBytes(this.keyBytes(key))
+    return bytes === undefined ? undefined : this.value(bytes)
+  }
+
+  put(key: K, value: V | null): void {
+    this.checkOpen()
+    const k = this.keyBytes(key)
+    const v = value === null ? null : this.spec.value.serialize(this.runtime.topic, value)
+    const timestampMs = this.runtime.timestampMs()
+    const previous = this.pending.get(k)
+    if (previous !== undefined) {
+      this.pendingBytes += (v?.length ?? 0) - (previous.value?.length ?? 0)
+      previous.value = v
+      previous.timestampMs = timestampMs
+    } else {
+      this.pending.set(k, { value: v, timestampMs })
+      this.pendingBytes += k.length + (v?.length ?? 0) + ENTRY_OVERHEAD_BYTES
+    }
+    if (!this.spec.caching && this.spec.logging) this.runtime.changelog?.(k, v, timestampMs)
+    if (this.pendingBytes > this.runtime.cacheMaxBytes) this.runtime.requestCommit()
+  }
+
+  putIfAbsent(key: K, value: V): V | undefined {
+    const existing = this.get(key)
+    if (existing === undefined) this.put(key, value)
+    return existing
+  }
+
+  putAll(entries: Iterable<KeyValue<K, V | null>>): void {
+    for (const { key, value } of entries) this.put(key, value)
+  }
+
+  delete(key: K): V | undefined {
+    const existing = this.get(key)
+    this.put(key, null)
+    return existing
+  }
+
+  range(from: K | undefined, to: K | undefined): KeyValueIterator<K, V> {
+    return this.iterate(from === undefined ? undefined : this.keyBytes(from), to === undefined ? undefined : this.keyBytes(to), false)
+  }
+
+  reverseRange(from: K | undefined, to: K | undefined): KeyValueIterator<K, V> {
+    return this.iterate(from === undefined ? undefined : this.keyBytes(from), to === undefined ? undefined : this.keyBytes(to), true)
+  }
+
+  all(): KeyValueIterator<K, V> {
+    return this.iterate(undefined, undefined, false)
+  }
+
+  reverseAll(): KeyValueIterator<K, V> {
+    return this.iterate(undefined, undefined, true)
+  }
+
+  prefixScan(prefix: K): KeyValueIterator<K, V> {
+    this.checkOpen()
+    const p = this.keyBytes(prefix)
+    const pending = this.sortedPending((k) => k.length >= p.length && compareBytes(k.subarray(0, p.length), p) === 0, false)
+    return this.typed(mergeEntries(this.backend.prefixScan(p), pending, false))
+  }
+
+  approximateNumEntries(): number {
+    this.checkOpen()
+    return this.backend.approximateNumEntries() + this.pending.size
+  }
+
+  /** Commit step 1: sends the buffered changes to the changelog and the flush listener (with caching). */
+  flush(): void {
+    if (!this.spec.caching || this.pending.size === 0) return
+    const listener = this.flushListener
+    for (const [k, p] of this.pending.entries()) {
+      if (this.spec.logging) this.runtime.changelog?.(k, p.value, p.timestampMs)
+      if (listener !== undefined) {
+        const old = this.backend.get(k)
+        const key = this.spec.key.deserialize(this.runtime.topic, k) as K
+        const newValue = p.value === null ? undefined : this.value(p.value)
+        const oldValue = old === undefined ? undefined : this.value(old)
+        this.runListener(() => listener(key, newValue, oldValue, p.timestampMs))
+      }
+    }
+  }
+
+  /** Commit step 3: the buffered changes and `changelogOffset`, atomically into the backend. */
+  commit(changelogOffset: number | undefined): void {
+    if (this.pending.size === 0 && changelogOffset === undefined) return
+    const batch: BytesEntry[] = []
+    for (const [key, p] of this.pending.entries()) batch.push({ key, value: p.value })
+    this.backend.write(batch, changelogOffset)
+    this.pending.clear()
+    this.pendingBytes = 0
+  }
+
+  /** Drops uncommitted changes (the task failed; its input is processed again from the last commit). */
+  discardUncommitted(): void {
+    this.pending.clear()
+    this.pendingBytes = 0
+  }
+
+  get uncommittedCount(): number {
+    return this.pending.size
+  }
+
+  close(): void {
+    if (!this.open) return
+    this.open = false
+    this.pending.clear()
+    this.backend.close()
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private getBytes(k: Uint8Array): Uint8Array | undefined {
+    const p = this.pending.get(k)
+    if (p !== undefined) return p.value ?? undefined
+    return this.backend.get(k)
+  }
+
+  private keyBytes(key: K): Uint8Array {
+    const bytes = this.spec.key.serialize(this.runtime.topic, key)
+    if (bytes === null) throw streamsError('STREAMS_ILLEGAL_STATE', `store ${this.name} cannot hold a null key`, { store: this.name })
+    return bytes
+  }
+
+  private value(bytes: Uint8Array): V {
+    return this.spec.value.deserialize(this.runtime.topic, bytes) as V
+  }
+
+  private sortedPending(keep: (key: Uint8Array) => boolean, reverse: boolean): PendingEntry[] {
+    const out: PendingEntry[] = []
+    for (const [key, p] of this.pending.entries()) if (keep(key)) out.push({ key, value: p.value })
+    out.sort((a, b) => (reverse ? compareBytes(b.key, a.key) : compareBytes(a.key, b.key)))
+    return out
+  }
+
+  private iterate(from: Uint8Array | undefined, to: Uint8Array | undefined, reverse: boolean): KeyValueIterator<K, V> {
+    this.checkOpen()
+    const inRange = (k: Uint8Array): boolean => (from === undefined || compareBytes(k, from) >= 0) && (to === undefined || compareBytes(k, to) <= 0)
+    return this.typed(mergeEntries(this.backend.range(from, to, reverse), this.sortedPending(inRange, reverse), reverse))
+  }
+
+  private typed(entries: Generator<{ readonly key: Uint8Array; readonly value: Uint8Array }, void, undefined>): KeyValueIterator<K, V> {
+    const topic = this.runtime.topic
+    const { key: keySerde, value: valueSerde } = this.spec
+    const iterator: KeyValueIterator<K, V> = {
+      next(): IteratorResult<KeyValue<K, V>> {
+        const r = entries.next()
+        if (r.done === true) return { done: true, value: undefined }
+        return { done: false, value: { key: keySerde.deserialize(topic, r.value.key) as K, value: valueSerde.deserialize(topic, r.value.value) as V } }
+      },
+      return(): IteratorResult<KeyValue<K, V>> {
+        entries.return()
+        return { done: true, value: undefined }
+      },
+      close(): void {
+        entries.return()
+      },
+      [Symbol.iterator]() {
+        return iterator
+      },
+    }
+    return iterator
+  }
+
+  private checkOpen(): void {
+    if (!this.open) throw streamsError('STREAMS_ILLEGAL_STATE', `store ${this.name} is closed`, { store: this.name })
+  }
+}
