@@ -37,9 +37,12 @@ import { StreamsAssignor } from './streams-assignor.js'
 import { resolveStreamsAppConfig, type StreamsAppConfig, type StreamsAppConfigInput } from './streams-config.js'
 import { TaskFailure, TaskManager } from './task-manager.js'
 import { prepareTopics, type TopicPlan } from './topic-plan.js'
+import { StateManager } from './state-manager.js'
+import { RocksDbResources } from '../state/rocksdb/rocksdb-resources.js'
 
 interface Running {
   readonly plan: TopicPlan
+  readonly state: StateManager
   readonly admin: Admin
   readonly consumer: Consumer
   readonly producer: Producer
@@ -124,6 +127,15 @@ export class StreamsApp {
       })
       const collector = new ProducerCollector(producer, admin, this.#handlers, () => this.beginTransactionIfNeeded())
       for (const [topic, partitions] of plan.partitionCounts) collector.learn(topic, partitions)
+      let resources: RocksDbResources | undefined
+      const state = new StateManager({
+        client: c.client,
+        applicationId: c.applicationId,
+        stateDir: c.stateDir,
+        exactlyOnce,
+        resources: () => (resources ??= new RocksDbResources(c.rocksDb)),
+        collector,
+      })
       const tasks = new TaskManager({
         definition: this.#definition,
         plan,
@@ -132,8 +144,9 @@ export class StreamsApp {
         handlers: this.#handlers,
         nowMs: () => c.clock.nowMs(),
         maxTaskIdleMs: c.maxTaskIdleMs,
+        state,
       })
-      this.#running = { plan, admin, consumer, producer, collector, tasks, assignor }
+      this.#running = { plan, state, admin, consumer, producer, collector, tasks, assignor }
       await consumer.subscribe({
         topics: plan.subscription,
         listener: {
@@ -234,7 +247,7 @@ export class StreamsApp {
       await this.abortTransaction(run)
     }
     const partitions = keys.flatMap((k) => run.tasks.partitionsOf(k))
-    for (const k of keys) run.tasks.replace(k)
+    for (const k of keys) await run.tasks.replace(k)
     await this.rewind(run, partitions)
   }
 
@@ -258,6 +271,9 @@ export class StreamsApp {
    */
   private async commit(run: Running, keys?: readonly string[]): Promise<void> {
     const offsets = run.tasks.offsetsToCommit(keys)
+    // 1. Store changes to their changelogs (and, from tables with caching, downstream).
+    run.tasks.flushState(keys)
+    // 2. Every output and changelog record acknowledged; the input offsets committed.
     await run.collector.flush()
     if (this.#config.processingGuarantee === 'exactly-once') {
       if (offsets.length > 0) {
@@ -271,6 +287,15 @@ export class StreamsApp {
     } else if (offsets.length > 0) {
       await run.consumer.commit(offsets)
     }
+    // 3. Each store's changes with the changelog offset they reach, atomically into its backend.
+    const changelogs = run.tasks.changelogPartitions(keys)
+    const ends = new Map<string, number>()
+    if (changelogs.length > 0) {
+      for (const o of await run.admin.listOffsets(changelogs.map((tp) => ({ ...tp, spec: 'latest' as const })))) {
+        if (o.offset !== null) ends.set(`${o.topic}\u0000${o.partition}`, o.offset)
+      }
+    }
+    run.tasks.commitState(ends, keys)
     run.tasks.markCommitted(offsets)
     this.#replacements.clear()
     this.#lastCommitMs = this.#config.clock.monotonicMs()
@@ -304,6 +329,11 @@ export class StreamsApp {
     try {
       await this.commit(run)
     } catch (err) {
+      if (err instanceof TaskFailure && this.#config.uncaughtExceptionPolicy === 'replace-task') {
+        // A table forwarding its updates at commit failed downstream: the task goes back to its last commit.
+        await this.replaceTask(run, err)
+        return
+      }
       if (!isMigration(err)) throw err
       this.#config.onWarning('commit refused by the group (this instance was fenced): tasks go back to their committed offsets', {})
       await this.migrated(run)
@@ -314,7 +344,7 @@ export class StreamsApp {
     run.collector.discardPending()
     if (this.#config.processingGuarantee === 'exactly-once') await this.abortTransaction(run)
     const partitions = run.tasks.taskKeys.flatMap((k) => run.tasks.partitionsOf(k))
-    for (const k of run.tasks.taskKeys) run.tasks.replace(k)
+    for (const k of run.tasks.taskKeys) await run.tasks.replace(k)
     await this.rewind(run, partitions)
   }
 
@@ -351,9 +381,9 @@ export class StreamsApp {
     run.assignor.setCurrentTasks(run.tasks.taskKeys)
   }
 
-  private onAssigned(partitions: TopicPartition[]): void {
+  private async onAssigned(partitions: TopicPartition[]): Promise<void> {
     const run = this.#running as Running
-    run.tasks.assign(partitions)
+    await run.tasks.assign(partitions)
     run.assignor.setCurrentTasks(run.tasks.taskKeys)
     if (!this.#stopping && this.state === 'REBALANCING') this.transition('RUNNING')
   }
@@ -404,6 +434,7 @@ export class StreamsApp {
   }
 
   private async closeClients(run: Running): Promise<void> {
+    await run.state.close()
     await run.consumer.close()
     await run.producer.close()
     await run.admin.close()

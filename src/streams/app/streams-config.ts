@@ -10,6 +10,7 @@ import {
   type ProductionExceptionHandler,
   type WarningListener,
 } from '../runtime/error-handlers.js'
+import { resolveRocksDbResourcesConfig, type RocksDbResourcesConfigInput } from '../state/rocksdb/rocksdb-resources.js'
 
 export type ProcessingGuarantee = 'at-least-once' | 'exactly-once'
 
@@ -58,6 +59,11 @@ export interface StreamsAppConfig {
   readonly clock: Clock
   /** Receives warnings (skipped records, task replacements). Default: `process.emitWarning`. */
   readonly onWarning: WarningListener
+  /**
+   * The native memory of the instance's RocksDB stores (block caches and memtables), shared by all
+   * of them: `{ memoryBudgetBytes, maxOpenStores, blockCacheRatio }` (default 512 MiB over 16 stores).
+   */
+  readonly rocksDb: RocksDbResourcesConfigInput
   /** Names this instance's clients (default: `<applicationId>-<random>`). */
   readonly clientId: string | undefined
 }
@@ -80,6 +86,7 @@ export const STREAMS_APP_DEFAULTS = Object.freeze({
   repartitionPurgeIntervalMs: 30_000,
   clock: systemClock,
   onWarning: defaultWarningListener,
+  rocksDb: Object.freeze({}) as RocksDbResourcesConfigInput,
   clientId: undefined,
 })
 
@@ -136,6 +143,12 @@ export function resolveStreamsAppConfig(input: StreamsAppConfigInput): StreamsAp
   const clock = c['clock'] as Partial<Clock> | undefined
   if (clock === null || typeof clock !== 'object' || typeof clock.nowMs !== 'function' || typeof clock.monotonicMs !== 'function') problem('clock', 'wrong-type', 'clock must be a Clock')
   if (typeof c['onWarning'] !== 'function') problem('onWarning', 'wrong-type', 'onWarning must be a function')
+  try {
+    resolveRocksDbResourcesConfig(c['rocksDb'] as RocksDbResourcesConfigInput)
+  } catch (err) {
+    if (!(err instanceof ConfigInvalidError)) throw err
+    for (const p of err.problems) problem(`rocksDb.${p.path}`, p.reason, p.message)
+  }
   const clientId = c['clientId']
   if (clientId !== undefined && (typeof clientId !== 'string' || clientId.length === 0)) problem('clientId', 'wrong-type', 'clientId must be a non-empty string')
 

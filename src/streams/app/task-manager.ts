@@ -10,6 +10,8 @@ import type { ErrorHandlers } from '../runtime/error-handlers.js'
 import type { RecordCollector } from '../runtime/record-collector.js'
 import type { RecordQueue } from '../runtime/record-queue.js'
 import { StreamTask, matchesWhole } from '../runtime/stream-task.js'
+import { changelogTopicOf } from '../state/stores.js'
+import type { StateManager } from './state-manager.js'
 import { taskKey } from './streams-assignor.js'
 import type { TopicPlan } from './topic-plan.js'
 
@@ -21,6 +23,8 @@ export interface TaskManagerOptions {
   readonly handlers: ErrorHandlers
   readonly nowMs: () => number
   readonly maxTaskIdleMs: number
+  /** Opens and restores the stores of new tasks. */
+  readonly state: StateManager
 }
 
 const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`
@@ -42,8 +46,8 @@ export class TaskManager {
     return this.tasks.size
   }
 
-  /** Creates (and initialises) the tasks of newly assigned partitions. */
-  assign(partitions: readonly TopicPartition[]): void {
+  /** Creates the tasks of newly assigned partitions: their stores are restored, then their processors initialised. */
+  async assign(partitions: readonly TopicPartition[]): Promise<void> {
     const byTask = new Map<string, { subtopology: number; partition: number; tps: TopicPartition[] }>()
     for (const tp of partitions) {
       const subtopology = this.subtopologyOf(tp.topic)
@@ -58,8 +62,9 @@ export class TaskManager {
       if (existing !== undefined) {
         for (const tp of tps) if (!existing.some((e) => e.topic === tp.topic && e.partition === tp.partition)) existing.push(tp)
       } else {
+        const task = await this.newTask(subtopology, partition)
         this.partitionsOfTask.set(key, [...tps])
-        this.tasks.set(key, this.newTask(subtopology, partition))
+        this.tasks.set(key, task)
       }
       const task = this.tasks.get(key) as StreamTask
       for (const tp of tps) this.queueOfPartition.set(tpKey(tp.topic, tp.partition), task.inputQueue(tp.topic, tp.partition))
@@ -110,11 +115,48 @@ export class TaskManager {
     if (firstError !== undefined) throw firstError
   }
 
-  /** Replaces task `key` by a new one over the same partitions (its buffered records are dropped). */
-  replace(key: string): void {
+  /**
+   * Replaces task `key` by a new one over the same partitions: its buffered records and its
+   * uncommitted state are dropped (the stores reopen at their last commit).
+   */
+  async replace(key: string): Promise<void> {
     const partitions = this.partitionsOf(key)
     this.close(key, true)
-    this.assign(partitions)
+    await this.assign(partitions)
+  }
+
+  /** Commit step 1 of every task (or of `keys`): store changes to the changelog and, for tables, downstream. */
+  flushState(keys?: readonly string[]): void {
+    for (const key of keys ?? this.tasks.keys()) {
+      const task = this.tasks.get(key)
+      if (task === undefined) continue
+      try {
+        task.flushStores()
+      } catch (err) {
+        throw new TaskFailure(key, err)
+      }
+    }
+  }
+
+  /** The changelog partitions of the stores of `keys` (or every task), for step 3's offsets. */
+  changelogPartitions(keys?: readonly string[]): TopicPartition[] {
+    const out: TopicPartition[] = []
+    for (const key of keys ?? this.tasks.keys()) {
+      const task = this.tasks.get(key)
+      for (const store of task?.stores ?? []) {
+        if (store.spec.logging) out.push({ topic: changelogTopicOf(this.options.applicationId, store.name), partition: task?.id.partition ?? 0 })
+      }
+    }
+    return out
+  }
+
+  /** Commit step 3: each store's changes and its changelog end offset (keyed `topic\u0000partition`) into its backend. */
+  commitState(changelogEnds: ReadonlyMap<string, number>, keys?: readonly string[]): void {
+    for (const key of keys ?? this.tasks.keys()) {
+      const task = this.tasks.get(key)
+      if (task === undefined) continue
+      task.commitStores((store) => changelogEnds.get(tpKey(changelogTopicOf(this.options.applicationId, store), task.id.partition)))
+    }
   }
 
   /** Buffers polled records in their tasks; records of partitions no task owns (revoked meanwhile) are dropped. */
@@ -182,10 +224,17 @@ export class TaskManager {
     for (const o of offsets) this.committed.set(tpKey(o.topic, o.partition), o.offset)
   }
 
-  private newTask(subtopology: number, partition: number): StreamTask {
-    const { definition, plan, applicationId, collector, handlers, nowMs, maxTaskIdleMs } = this.options
+  private async newTask(subtopology: number, partition: number): Promise<StreamTask> {
+    const { definition, plan, applicationId, collector, handlers, nowMs, maxTaskIdleMs, state } = this.options
     const nodes = definition.subtopologies()[subtopology]?.nodes ?? []
-    const task = new StreamTask({ id: { subtopology, partition }, applicationId, nodes, resolveTopic: plan.resolve, collector, handlers, nowMs, maxTaskIdleMs })
+    const storeNames = new Set(nodes.flatMap((n) => (n.kind === 'processor' ? n.stores : [])))
+    const specs = [...storeNames].flatMap((name) => {
+      const spec = definition.stores.get(name)
+      return spec === undefined ? [] : [spec]
+    })
+    const id = { subtopology, partition }
+    const openStore = specs.length === 0 ? undefined : await state.prepare(id, specs)
+    const task = new StreamTask({ id, applicationId, nodes, resolveTopic: plan.resolve, collector, handlers, nowMs, maxTaskIdleMs, stores: definition.stores, openStore })
     task.init()
     return task
   }

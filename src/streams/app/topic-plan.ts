@@ -15,6 +15,7 @@ import { streamsError } from '../errors.js'
 import type { TopologyDefinition } from '../topology/topology-definition.js'
 import type { SubtopologySources } from './streams-assignor.js'
 import { matchesWhole } from '../runtime/stream-task.js'
+import { changelogTopicOf } from '../state/stores.js'
 
 /** Kafka's repartition topic settings: time-based retention off; the app deletes what it committed. */
 export const REPARTITION_TOPIC_CONFIGS: Readonly<Record<string, string>> = Object.freeze({
@@ -23,11 +24,17 @@ export const REPARTITION_TOPIC_CONFIGS: Readonly<Record<string, string>> = Objec
   'message.timestamp.type': 'CreateTime',
 })
 
+/** Kafka's key-value changelog settings: compacted (the latest value per key is the store). */
+export const CHANGELOG_TOPIC_CONFIGS: Readonly<Record<string, string>> = Object.freeze({
+  'cleanup.policy': 'compact',
+  'message.timestamp.type': 'CreateTime',
+})
+
 export interface TopicPlan {
   /** A topology topic name → its name on the log. */
   readonly resolve: (topic: string) => string
   readonly subtopologies: readonly SubtopologySources[]
-  /** Internal topics by real name, with their partition counts. */
+  /** Internal topics (repartition topics and changelogs) by real name, with their partition counts. */
   readonly internalTopics: ReadonlyMap<string, number>
   /** Partition counts of every existing topic the topology names (sources, sinks, internal). */
   readonly partitionCounts: ReadonlyMap<string, number>
@@ -107,9 +114,24 @@ export async function prepareTopics(definition: TopologyDefinition, applicationI
   }
 
   const toCreate: Array<{ topic: string; partitions: number; configs: Record<string, string> }> = []
+  // Changelogs: one partition per task of the sub-topology owning the store, compacted.
+  const changelogs = new Map<string, { partitions: number; configs: Record<string, string> }>()
+  for (const spec of definition.stores.values()) {
+    if (!spec.logging) continue
+    const owner = definition.subtopologies().find((s) => s.nodes.some((n) => n.kind === 'processor' && n.stores.includes(spec.name)))
+    if (owner === undefined) continue
+    const own = subtopologies[owner.id]
+    const inputs = [...(own?.topics ?? []), ...matched.filter((t) => own?.patterns.some((p) => matchesWhole(p, t)) === true)]
+    const partitions = Math.max(0, ...inputs.map((t) => internalCounts.get(t) ?? counts.get(t) ?? 0))
+    if (partitions > 0) changelogs.set(changelogTopicOf(applicationId, spec.name), { partitions, configs: { ...CHANGELOG_TOPIC_CONFIGS, ...spec.changelogConfigs } })
+  }
+  for (const [name, { partitions, configs }] of changelogs) {
+    internalCounts.set(name, partitions)
+    if (!existing.has(name)) toCreate.push({ topic: name, partitions, configs })
+  }
   for (const [name, partitions] of internalCounts) {
     if (!existing.has(name)) {
-      toCreate.push({ topic: name, partitions, configs: { ...REPARTITION_TOPIC_CONFIGS } })
+      if (!changelogs.has(name)) toCreate.push({ topic: name, partitions, configs: { ...REPARTITION_TOPIC_CONFIGS } })
       continue
     }
     await describe([name])

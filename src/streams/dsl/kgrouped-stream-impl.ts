@@ -66,16 +66,17 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
         partitioner: undefined,
       })
     }
-    builder.addStateStore(
-      Stores.keyValue({
+    builder.addStateStore({
+      ...Stores.keyValue({
         name: storeName,
         key: keySerde,
         value: valueAndTimestampSerde(valueSerde),
         backend: materialized.backend,
         logging: materialized.logging,
         caching: materialized.caching,
-      }) as unknown as StoreSpec,
-    )
+      }),
+      timestamped: true,
+    } as unknown as StoreSpec)
     builder.addProcessor({
       name: processorName,
       parents: [parent],

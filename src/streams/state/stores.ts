@@ -26,6 +26,8 @@ export interface KeyValueStoreSpec<K, V> {
   readonly caching: boolean
   /** Extra configs of the changelog topic (Kafka's `withLoggingEnabled(config)`). */
   readonly changelogConfigs: Readonly<Record<string, string>>
+  /** Values are `ValueAndTimestamp`s (an aggregation's store): read facades unwrap them. */
+  readonly timestamped?: boolean
 }
 
 export type StoreSpec = KeyValueStoreSpec<unknown, unknown>
@@ -71,3 +73,6 @@ export const Stores = Object.freeze({
 export function changelogTopicOf(applicationId: string, store: string): string {
   return `${applicationId}-${store}-changelog`
 }
+
+/** The write buffer a store may hold before it asks for an early commit (Kafka's `statestore.cache.max.bytes` default, 10 MiB). */
+export const DEFAULT_CACHE_MAX_BYTES = 10 * 1024 * 1024

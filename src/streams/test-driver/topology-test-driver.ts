@@ -31,6 +31,12 @@ import {
 } from '../runtime/error-handlers.js'
 import type { OutputRecord, RecordCollector } from '../runtime/record-collector.js'
 import { StreamTask } from '../runtime/stream-task.js'
+import { InMemoryKeyValueBackend } from '../state/memory/in-memory-backend.js'
+import { KeyValueStoreImpl } from '../state/key-value-store-impl.js'
+import type { KeyValueStore } from '../state/key-value-store.js'
+import { DEFAULT_CACHE_MAX_BYTES, changelogTopicOf } from '../state/stores.js'
+import { plainValueFacade } from '../state/timestamped-facade.js'
+import type { ValueAndTimestamp } from '../state/value-and-timestamp.js'
 import { TestInputTopic, type TestInputTopicOptions } from './test-input-topic.js'
 import { TestOutputTopic } from './test-output-topic.js'
 
@@ -88,6 +94,20 @@ export class TopologyTestDriver {
       collector,
       handlers,
       nowMs: () => this.wallClockMs,
+      stores: definition.stores,
+      // Every store runs on the in-memory backend here (whatever the topology asks for): the
+      // driver is synchronous and keeps no files; the store semantics above the backend are the same.
+      openStore: (spec, task) => {
+        const topic = changelogTopicOf(this.applicationId, spec.name)
+        return new KeyValueStoreImpl(spec, new InMemoryKeyValueBackend(spec.name), {
+          topic,
+          changelog: spec.logging ? (key, value, timestampMs) => collector.send({ topic, key, value, headers: [], timestampMs, partition: 0 }) : undefined,
+          timestampMs: task.timestampMs,
+          cacheMaxBytes: DEFAULT_CACHE_MAX_BYTES,
+          requestCommit: task.requestCommit,
+          asCurrentNode: task.asCurrentNode,
+        })
+      },
     })
     this.task.init()
     this.drainOutputs()
@@ -121,7 +141,25 @@ export class TopologyTestDriver {
     if (!(Number.isSafeInteger(ms) && ms >= 0)) throw streamsError('STREAMS_ILLEGAL_STATE', 'advanceWallClockTime takes a non-negative integer of ms')
     this.wallClockMs += ms
     this.task.punctuateWallClock(this.wallClockMs)
+    this.commit()
     this.drainOutputs()
+  }
+
+  /**
+   * The key-value store `name` (an aggregation's store shows plain values, as Kafka's driver does),
+   * or `undefined` when the topology has none of that name.
+   */
+  getKeyValueStore<K, V>(name: string): KeyValueStore<K, V> | undefined {
+    const store = this.task.stores.find((s) => s.name === name)
+    if (store === undefined) return undefined
+    if (store.spec.timestamped === true) return plainValueFacade(store as unknown as KeyValueStore<K, ValueAndTimestamp<V>>, () => this.wallClockMs)
+    return store as unknown as KeyValueStore<K, V>
+  }
+
+  /** An aggregation's store with each value's timestamp (Kafka `getTimestampedKeyValueStore`). */
+  getTimestampedKeyValueStore<K, V>(name: string): KeyValueStore<K, ValueAndTimestamp<V>> | undefined {
+    const store = this.task.stores.find((s) => s.name === name)
+    return store?.spec.timestamped === true ? (store as unknown as KeyValueStore<K, ValueAndTimestamp<V>>) : undefined
   }
 
   /** The wall clock (ms). */
@@ -144,12 +182,22 @@ export class TopologyTestDriver {
     this.drainOutputs()
   }
 
+  /** Commits the task's state: buffered store changes to the changelog and downstream, then into the stores. */
+  private commit(): void {
+    this.task.flushStores()
+    this.task.commitStores(() => undefined)
+  }
+
   private enqueue(topic: string, key: Uint8Array | null, value: Uint8Array | null, timestampMs: number, headers: readonly RecordHeader[]): void {
     const offset = this.nextOffset.get(topic) ?? 0
     this.nextOffset.set(topic, offset + 1)
     this.task.addRecords([{ topic, partition: 0, offset, timestampMs, key, value, headers }])
-    // One record at a time, stream-time punctuation after each (as Kafka's driver).
-    while (this.task.process(1) > 0) this.task.punctuateStreamTime()
+    // One record at a time, stream-time punctuation and a commit after each (as Kafka's driver):
+    // with caching, a table's update reaches its output after every record.
+    while (this.task.process(1) > 0) {
+      this.task.punctuateStreamTime()
+      this.commit()
+    }
   }
 
   /** Moves what sinks wrote to the output queues, feeding records for topics the topology reads back in. */
