@@ -21,6 +21,10 @@ export type StreamsErrorCode =
   | 'STREAMS_INVALID_TIMESTAMP'
   /** A test driver input topic that no source of the topology reads. */
   | 'STREAMS_UNKNOWN_TOPIC'
+  /** A state store's backend failed: RocksDB could not open, read, write or close it, its recorded offset is corrupt, or the memory budget has no room. */
+  | 'STREAMS_STATE_STORE_FAILED'
+  /** A state store's directory is open already (in this process or another). */
+  | 'STREAMS_STATE_DIR_LOCKED'
   /** `getStateStore(name)` for a store not connected to the calling processor. */
   | 'STREAMS_UNKNOWN_STORE'
   /** `forward(record, childName)` to a node that is not a child of the calling processor. */

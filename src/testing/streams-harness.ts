@@ -12,8 +12,10 @@
  * ```
  *
  * Time is the broker's `ManualClock`: commits (`commitIntervalMs`), session timeouts and
- * wall-clock punctuation happen when the harness moves it — `waitFor` advances it by `tickMs` per
- * turn of the event loop while it waits for its condition (up to a real-time deadline).
+ * wall-clock punctuation happen when the harness moves it — `waitFor` advances it by up to `tickMs`
+ * per turn of the event loop while it waits for its condition (up to a real-time deadline), never
+ * faster than `timeScale` × real time: an app busy with real I/O (a RocksDB open, a restore) spins
+ * the event loop many times, and a clock moved per turn would expire its group session meanwhile.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -26,8 +28,10 @@ import { StreamsApp, type StreamsAppConfigInput, type Topology } from '../stream
 export interface StreamsHarnessOptions {
   /** Topics to create: name → partition count. */
   readonly topics?: Readonly<Record<string, number>>
-  /** Manual clock milliseconds per event-loop turn while `waitFor` waits (default 10). */
+  /** Most manual clock milliseconds per event-loop turn while `waitFor` waits (default 10). */
   readonly tickMs?: number
+  /** Manual time runs at most this many times faster than real time while `waitFor` waits (default 20). */
+  readonly timeScale?: number
 }
 
 export interface HarnessRecord<K, V> {
@@ -59,6 +63,7 @@ export class StreamsHarness {
     readonly clock: ManualClock,
     readonly dataDir: string,
     private readonly tickMs: number,
+    private readonly timeScale: number,
   ) {}
 
   static async open(options: StreamsHarnessOptions = {}): Promise<StreamsHarness> {
@@ -66,7 +71,7 @@ export class StreamsHarness {
     const clock = new ManualClock()
     const broker = await Broker.open({ dataDir, clock })
     for (const [topic, partitions] of Object.entries(options.topics ?? {})) broker.createTopic({ topic, partitions })
-    return new StreamsHarness(broker, clock, dataDir, options.tickMs ?? 10)
+    return new StreamsHarness(broker, clock, dataDir, options.tickMs ?? 10, options.timeScale ?? 20)
   }
 
   /** A new app on the harness's broker and clock (closed by `close()`); not started. */
@@ -137,14 +142,20 @@ export class StreamsHarness {
   }
 
   /**
-   * Waits until `condition` holds, moving the manual clock by `tickMs` each turn of the event
-   * loop; fails after `deadlineMs` of real time.
+   * Waits until `condition` holds, moving the manual clock by up to `tickMs` each turn of the
+   * event loop (at most `timeScale` × the real time waited); fails after `deadlineMs` of real time.
    */
   async waitFor(condition: () => boolean | Promise<boolean>, what = 'condition', deadlineMs = DEFAULT_DEADLINE_MS): Promise<void> {
     const start = performance.now()
+    let advanced = 0
     while (!(await condition())) {
-      if (performance.now() - start > deadlineMs) throw new Error(`${what} did not hold within ${deadlineMs} ms`)
-      this.clock.advance(this.tickMs)
+      const elapsed = performance.now() - start
+      if (elapsed > deadlineMs) throw new Error(`${what} did not hold within ${deadlineMs} ms`)
+      const step = Math.min(this.tickMs, Math.floor(elapsed * this.timeScale) - advanced)
+      if (step > 0) {
+        this.clock.advance(step)
+        advanced += step
+      }
       await new Promise<void>((resolve) => setImmediate(resolve))
     }
   }

@@ -335,7 +335,7 @@ export class StreamsApp {
         return
       }
       if (!isMigration(err)) throw err
-      this.#config.onWarning('commit refused by the group (this instance was fenced): tasks go back to their committed offsets', {})
+      this.#config.onWarning(`commit refused by the group (${(err as { code?: string }).code}): tasks go back to their committed offsets`, { code: (err as { code?: string }).code, reason: String((err as { details?: { reason?: unknown } }).details?.reason) })
       await this.migrated(run)
     }
   }

@@ -24,11 +24,11 @@ export function encodeChangelogOffset(offset: number): Uint8Array {
   return bytes
 }
 
-/** @throws `STREAMS_ILLEGAL_STATE` for a value that is not 8 bytes holding an offset in [0, 2^53-1]. */
+/** @throws `STREAMS_STATE_STORE_FAILED` for a value that is not 8 bytes holding an offset in [0, 2^53-1]. */
 export function decodeChangelogOffset(bytes: Uint8Array, store: string): number {
   const offset = bytes.length === OFFSET_BYTES ? Buffer.from(bytes.buffer, bytes.byteOffset, OFFSET_BYTES).readBigInt64BE() : -1n
   if (offset < 0n || offset > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw streamsError('STREAMS_ILLEGAL_STATE', `state store ${store}: the recorded changelog offset is corrupt (${bytes.length} bytes)`, {
+    throw streamsError('STREAMS_STATE_STORE_FAILED', `state store ${store}: the recorded changelog offset is corrupt (${bytes.length} bytes)`, {
       store,
       bytes: bytes.length,
     })

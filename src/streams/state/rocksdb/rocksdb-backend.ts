@@ -81,9 +81,9 @@ const claims = new Map<string, DirClaim>()
 /**
  * Opens (creating when missing) the RocksDB store in `options.dir` and reads its committed
  * changelog offset.
- * @throws `CONFIG_INVALID` for invalid options; `STREAMS_ILLEGAL_STATE` when the directory is
- * already open (in this process or another), when the memory budget has no free slot, or when
- * RocksDB fails to open it or finds a corrupt offset (the cause is kept).
+ * @throws `CONFIG_INVALID` for invalid options; `STREAMS_STATE_DIR_LOCKED` when the directory is
+ * already open (in this process or another); `STREAMS_STATE_STORE_FAILED` when the memory budget
+ * has no free slot, or RocksDB fails to open it or finds a corrupt offset (the cause is kept).
  */
 export async function openRocksDbBackend(options: RocksDbBackendOptions): Promise<RocksDbKeyValueBackend> {
   checkOptions(options)
@@ -302,15 +302,16 @@ export class RocksDbKeyValueBackend implements BytesKeyValueBackend, RocksDbIter
    * Closes the store and removes its directory. The removal waits for the native close, so it
    * finishes when `whenReleased()` resolves; the store counts as destroyed at once: a marker file
    * written now makes any later open (even after a crash) start empty. Idempotent, also after `close()`.
-   * @throws `STREAMS_ILLEGAL_STATE` when the directory has been opened again since this backend
-   * released it, or the marker cannot be written (the directory is still removed).
+   * @throws `STREAMS_STATE_DIR_LOCKED` when the directory has been opened again since this backend
+   * released it; `STREAMS_STATE_STORE_FAILED` when the marker cannot be written (the directory is
+   * still removed).
    */
   destroy(): void {
     if (this.state === 'destroyed') return
     this.close()
     this.state = 'destroyed'
     const current = claims.get(this.key)
-    if (current !== undefined && current !== this.claim) throw this.failure('destroy', new Error('the directory was opened again'))
+    if (current !== undefined && current !== this.claim) throw dirLocked(this.name, this.location, new Error('the directory was opened again'))
     claims.set(this.key, this.claim)
     let markError: Error | undefined
     try {
@@ -437,11 +438,11 @@ function isLockError(err: unknown): boolean {
 }
 
 function dirLocked(store: string, dir: string, cause: unknown): Error {
-  return streamsError('STREAMS_ILLEGAL_STATE', `state store ${store}: directory ${dir} is already open`, { store, dir, reason: 'locked' }, cause)
+  return streamsError('STREAMS_STATE_DIR_LOCKED', `state store ${store}: directory ${dir} is already open`, { store, dir, reason: 'locked' }, cause)
 }
 
 function storeFailure(store: string, dir: string, operation: string, cause: unknown): Error {
-  return streamsError('STREAMS_ILLEGAL_STATE', `state store ${store}: RocksDB ${operation} failed (${dir})`, { store, dir, operation }, cause)
+  return streamsError('STREAMS_STATE_STORE_FAILED', `state store ${store}: RocksDB ${operation} failed (${dir})`, { store, dir, operation }, cause)
 }
 
 /**

@@ -121,13 +121,13 @@ export class RocksDbResources {
   /**
    * Claims a slot for `store`, waiting for a closing store when all slots are taken.
    * @internal
-   * @throws `STREAMS_ILLEGAL_STATE` when every slot belongs to an open store.
+   * @throws `STREAMS_STATE_STORE_FAILED` when every slot belongs to an open store.
    */
   async acquire(store: string): Promise<RocksDbSlot> {
     while (this.held >= this.config.maxOpenStores) {
       if (this.closingSlots === 0) {
         throw streamsError(
-          'STREAMS_ILLEGAL_STATE',
+          'STREAMS_STATE_STORE_FAILED',
           `state store ${store}: all ${this.config.maxOpenStores} RocksDB store slots of the memory budget are in use (raise maxOpenStores or close stores)`,
           { store, maxOpenStores: this.config.maxOpenStores, memoryBudgetBytes: this.config.memoryBudgetBytes },
         )

@@ -134,7 +134,7 @@ describe('RocksDbKeyValueBackend persistence', () => {
     await raw.close()
 
     const own = new RocksDbResources({ memoryBudgetBytes: 4 * MiB, maxOpenStores: 1 })
-    expect(await codeOf(() => s.open('corrupt', { resources: own }))).toBe('STREAMS_ILLEGAL_STATE')
+    expect(await codeOf(() => s.open('corrupt', { resources: own }))).toBe('STREAMS_STATE_STORE_FAILED')
     expect(own.slotsInUse).toBe(0)
   })
 })
@@ -143,7 +143,7 @@ describe('RocksDbKeyValueBackend directories', () => {
   it('refuses a second open of a directory that is open in this process', async () => {
     const s = scratch()
     await s.open()
-    expect(await codeOf(() => s.open())).toBe('STREAMS_ILLEGAL_STATE')
+    expect(await codeOf(() => s.open())).toBe('STREAMS_STATE_DIR_LOCKED')
   })
 
   it('refuses to open a directory that another process holds open', async () => {
@@ -152,7 +152,7 @@ describe('RocksDbKeyValueBackend directories', () => {
     await ready
     let error: unknown
     await s.open().catch((err: unknown) => (error = err))
-    expect((error as { code?: string }).code).toBe('STREAMS_ILLEGAL_STATE')
+    expect((error as { code?: string }).code).toBe('STREAMS_STATE_DIR_LOCKED')
     expect((error as { details?: { reason?: string } }).details?.reason).toBe('locked')
   })
 
@@ -193,7 +193,7 @@ describe('RocksDbKeyValueBackend directories', () => {
     const s = scratch()
     const old = await closedStore(s)
     const current = await s.open()
-    expect(codeOfSync(() => old.destroy())).toBe('STREAMS_ILLEGAL_STATE')
+    expect(codeOfSync(() => old.destroy())).toBe('STREAMS_STATE_DIR_LOCKED')
     current.write([{ key: b(1), value: b(2) }], 1)
     expect(current.get(b(1))?.[0]).toBe(2)
   })
@@ -241,7 +241,7 @@ describe('RocksDbResources', () => {
     const two = new RocksDbResources({ memoryBudgetBytes: 4 * MiB, maxOpenStores: 2 })
     const first = await s.open('first', { dir: join(s.dir, 'a'), resources: two })
     await s.open('second', { dir: join(s.dir, 'b'), resources: two })
-    expect(await codeOf(() => s.open('third', { dir: join(s.dir, 'c'), resources: two }))).toBe('STREAMS_ILLEGAL_STATE')
+    expect(await codeOf(() => s.open('third', { dir: join(s.dir, 'c'), resources: two }))).toBe('STREAMS_STATE_STORE_FAILED')
     first.close()
     const third = await s.open('third', { dir: join(s.dir, 'c'), resources: two })
     expect(third.committedOffset()).toBeUndefined()
@@ -256,9 +256,9 @@ describe('RocksDB changelog offset format', () => {
     expect(decodeChangelogOffset(Buffer.from('0000000102030405', 'hex'), 's')).toBe(0x01_0203_0405)
   })
 
-  it('rejects values of the wrong size or out of range with STREAMS_ILLEGAL_STATE', () => {
+  it('rejects values of the wrong size or out of range with STREAMS_STATE_STORE_FAILED', () => {
     for (const bad of ['01', '000000000000000000', 'ffffffffffffffff', '0020000000000000']) {
-      expect(codeOfSync(() => decodeChangelogOffset(Buffer.from(bad, 'hex'), 's'))).toBe('STREAMS_ILLEGAL_STATE')
+      expect(codeOfSync(() => decodeChangelogOffset(Buffer.from(bad, 'hex'), 's'))).toBe('STREAMS_STATE_STORE_FAILED')
     }
   })
 })
