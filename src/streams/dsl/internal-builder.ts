@@ -36,6 +36,10 @@ export const NAME_PREFIX = {
   aggregate: 'KSTREAM-AGGREGATE-',
   reduce: 'KSTREAM-REDUCE-',
   toStream: 'KTABLE-TOSTREAM-',
+  toTable: 'KSTREAM-TOTABLE-',
+  tableSource: 'KTABLE-SOURCE-',
+  tableFilter: 'KTABLE-FILTER-',
+  tableMapValues: 'KTABLE-MAPVALUES-',
 } as const
 
 /** Kafka's generated store names: `<operator prefix>STATE-STORE-<counter>`. */

@@ -10,7 +10,8 @@ import type { FixedKeyProcessorSupplier, Processor, ProcessorSupplier } from '..
 import type { TopicNameExtractor } from '../topology/node-spec.js'
 import { BranchedKStreamImpl } from './branched-kstream-impl.js'
 import { NAME_PREFIX } from './internal-builder.js'
-import type { BranchedKStream, Branches, KGroupedStream, KStream } from './kstream.js'
+import type { BranchedKStream, Branches, KGroupedStream, KStream, KTable } from './kstream.js'
+import { materializeTable } from './table-materialize.js'
 import type { StreamState } from './stream-state.js'
 
 export type { StreamState }
@@ -22,7 +23,7 @@ import { mapValuesProcessor } from './operators/map-values.js'
 import { mapProcessor } from './operators/map.js'
 import { peekProcessor } from './operators/peek.js'
 import { selectKeyProcessor } from './operators/select-key.js'
-import type { Grouped, KeyValue, Named, Processed, Produced, Repartitioned } from './options.js'
+import type { Grouped, KeyValue, Materialized, Named, Processed, Produced, Repartitioned } from './options.js'
 import { addRepartitionNodes } from './repartition-nodes.js'
 import { KGroupedStreamImpl } from './kgrouped-stream-impl.js'
 import type { StreamPartitioner } from '../topology/node-spec.js'
@@ -165,6 +166,22 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     })
   }
 
+  toTable(materialized: Materialized<K, V> = {}): KTable<K, V> {
+    const builder = this.state.builder
+    const processorName = builder.newName(NAME_PREFIX.toTable)
+    const storeName = materialized.name ?? builder.newStoreName(NAME_PREFIX.toTable)
+    return materializeTable({
+      builder,
+      parent: this.state.node,
+      processorName,
+      storeName,
+      key: this.state.keySerde,
+      value: this.state.valueSerde,
+      materialized,
+      newStream,
+    })
+  }
+
   // ---------------------------------------------------------------- internals
 
   /** Adds a processor fed by this stream; returns its name. */
@@ -225,6 +242,6 @@ function erase<KIn, VIn, KOut, VOut>(supplier: ProcessorSupplier<KIn, VIn, KOut,
 }
 
 /** Makes streams for tables and groupings (which do not import this class: no import cycle). */
-function newStream<K, V>(state: StreamState<K, V>): KStream<K, V> {
+export function newStream<K, V>(state: StreamState<K, V>): KStream<K, V> {
   return new KStreamImpl<K, V>(state)
 }

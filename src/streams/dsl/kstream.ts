@@ -64,6 +64,11 @@ export interface KStream<K, V> {
   groupByKey(grouped?: Grouped<K, V>): KGroupedStream<K, V>
   /** Groups records by a new key (always repartitions before the aggregation). */
   groupBy<K2>(selector: (key: K, value: V) => K2, grouped?: Grouped<K2, V>): KGroupedStream<K2, V>
+  /**
+   * The stream as a table: each record an upsert of its key, a `null` value a deletion; records
+   * with a `null` key are skipped. Materialized in a store (`materialized.name`, or generated).
+   */
+  toTable(materialized?: Materialized<K, V>): KTable<K, V>
 }
 
 /**
@@ -87,6 +92,12 @@ export interface KGroupedStream<K, V> {
 export interface KTable<K, V> {
   /** The table's updates as a stream (a deletion becomes a `null` value). */
   toStream(options?: Named): KStream<K, V>
+  /** The rows for which `predicate` holds; a row that stops passing is deleted downstream. */
+  filter(predicate: (key: K, value: V) => boolean, options?: Named): KTable<K, V>
+  /** The rows for which `predicate` does not hold. */
+  filterNot(predicate: (key: K, value: V) => boolean, options?: Named): KTable<K, V>
+  /** Each row's value mapped (`(value, key)`); deletions stay deletions. */
+  mapValues<V2>(mapper: (value: V, key: K) => V2, options?: Named): KTable<K, V2>
 }
 
 /**

@@ -1,6 +1,9 @@
 /** The `KTable` implementation: its node forwards `Change`s; `toStream()` turns them into a stream. */
 import type { Serde } from '../../serdes/index.js'
-import type { Processor } from '../processor/processor.js'
+import type { Processor, ProcessorSupplier } from '../processor/processor.js'
+import type { Change } from './operators/aggregate.js'
+import { tableFilterProcessor } from './operators/table-filter.js'
+import { tableMapValuesProcessor } from './operators/table-map-values.js'
 import { NAME_PREFIX, type InternalStreamsBuilder } from './internal-builder.js'
 import type { KStream, KTable } from './kstream.js'
 import type { StreamState } from './stream-state.js'
@@ -26,5 +29,24 @@ export class KTableImpl<K, V> implements KTable<K, V> {
     builder.addProcessor({ name, parents: [node], processor: tableToStreamProcessor<K, V>() as unknown as () => Processor<unknown, unknown, unknown, unknown>, stores: [] })
     // A deletion reaches the stream as a null value: the value type stays V, as in Kafka.
     return newStream<K, V>({ builder, node: name, keySerde, valueSerde, repartitionRequired: false })
+  }
+
+  filter(predicate: (key: K, value: V) => boolean, options?: Named): KTable<K, V> {
+    return this.next(options?.name, NAME_PREFIX.tableFilter, tableFilterProcessor(predicate, false), this.state.valueSerde)
+  }
+
+  filterNot(predicate: (key: K, value: V) => boolean, options?: Named): KTable<K, V> {
+    return this.next(options?.name, NAME_PREFIX.tableFilter, tableFilterProcessor(predicate, true), this.state.valueSerde)
+  }
+
+  mapValues<V2>(mapper: (value: V, key: K) => V2, options?: Named): KTable<K, V2> {
+    return this.next<V2>(options?.name, NAME_PREFIX.tableMapValues, tableMapValuesProcessor(mapper), undefined)
+  }
+
+  private next<V2>(given: string | undefined, prefix: string, processor: ProcessorSupplier<K, Change<V>, K, Change<V2>>, valueSerde: Serde<V2> | undefined): KTable<K, V2> {
+    const { builder, node, keySerde, newStream } = this.state
+    const name = builder.nameOr(given, prefix)
+    builder.addProcessor({ name, parents: [node], processor: processor as unknown as () => Processor<unknown, unknown, unknown, unknown>, stores: [] })
+    return new KTableImpl<K, V2>({ builder, node: name, keySerde, valueSerde, newStream })
   }
 }

@@ -16,9 +16,10 @@ import type { TimestampExtractor } from '../topology/node-spec.js'
 import type { Topology } from '../topology/topology.js'
 import type { KeyValueStoreSpec, StoreSpec } from '../state/stores.js'
 import { InternalStreamsBuilder, NAME_PREFIX } from './internal-builder.js'
-import type { KStream } from './kstream.js'
-import { KStreamImpl } from './kstream-impl.js'
-import type { Consumed } from './options.js'
+import type { KStream, KTable } from './kstream.js'
+import { KStreamImpl, newStream } from './kstream-impl.js'
+import { materializeTable } from './table-materialize.js'
+import type { Consumed, Materialized } from './options.js'
 
 export class StreamsBuilder {
   readonly #internal = new InternalStreamsBuilder()
@@ -45,6 +46,27 @@ export class StreamsBuilder {
       timestampExtractor: consumed.timestampExtractor as TimestampExtractor<unknown, unknown> | undefined,
     })
     return new KStreamImpl<K, V>({ builder, node: name, keySerde: key, valueSerde: value, repartitionRequired: false })
+  }
+
+  /**
+   * A table of `topic` (Kafka `builder.table`): each record an upsert of its key, a `null` value a
+   * deletion, materialized in a store (`materialized.name`, else `<topic>-STATE-STORE-<n>`) with
+   * its own changelog. Serdes default to `Serdes.bytes()`.
+   */
+  table<K = Uint8Array, V = Uint8Array>(topic: string, consumed: Consumed<K, V> = {}, materialized: Materialized<K, V> = {}): KTable<K, V> {
+    const builder = this.#internal
+    const storeName = materialized.name ?? builder.newStoreName(`${topic}-`)
+    const stream = this.stream<K, V>(topic, consumed) as KStreamImpl<K, V>
+    return materializeTable({
+      builder,
+      parent: stream.state.node,
+      processorName: builder.newName(NAME_PREFIX.tableSource),
+      storeName,
+      key: stream.state.keySerde,
+      value: stream.state.valueSerde,
+      materialized,
+      newStream,
+    })
   }
 
   /**
