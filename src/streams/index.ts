@@ -8,6 +8,7 @@ export { StreamsApp } from './app/streams-app.js'
 export { STREAMS_APP_DEFAULTS, resolveStreamsAppConfig } from './app/streams-config.js'
 export type { StreamsAppConfig, StreamsAppConfigInput, ProcessingGuarantee, UncaughtExceptionPolicy } from './app/streams-config.js'
 export type { StreamsAppState } from './app/app-state.js'
+export type { RestoreReport } from './app/state-manager.js'
 
 export { StreamsBuilder } from './dsl/streams-builder.js'
 export type { KStream, BranchedKStream, Branches, BranchKey, KGroupedStream, KTable } from './dsl/kstream.js'

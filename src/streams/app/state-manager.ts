@@ -30,9 +30,11 @@ export interface StateManagerOptions {
   readonly exactlyOnce: boolean
   readonly resources: () => RocksDbResources
   readonly collector: RecordCollector
+  /** Told once per restored store, when its restore has finished. */
+  readonly onRestored: (report: RestoreReport) => void
 }
 
-/** Restore progress of one store (for `restore$`-style reporting and the benchmark). */
+/** A finished restore of one store of one task (`StreamsApp.restore$`). */
 export interface RestoreReport {
   readonly store: string
   readonly taskId: string
@@ -44,7 +46,6 @@ export interface RestoreReport {
 
 export class StateManager {
   private restoreConsumer: Consumer | undefined
-  readonly restored: RestoreReport[] = []
 
   constructor(private readonly options: StateManagerOptions) {}
 
@@ -131,6 +132,6 @@ export class StateManager {
       backend.write(batch, position)
       await consumer.assign([])
     }
-    this.restored.push({ store: spec.name, taskId: `${taskId.subtopology}_${taskId.partition}`, fromOffset: from, toOffset: endOffset, records, seconds: (performance.now() - began) / 1000 })
+    this.options.onRestored({ store: spec.name, taskId: `${taskId.subtopology}_${taskId.partition}`, fromOffset: from, toOffset: endOffset, records, seconds: (performance.now() - began) / 1000 })
   }
 }

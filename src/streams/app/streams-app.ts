@@ -25,7 +25,7 @@
  * The app does not own its `client`: close the app first.
  */
 import { randomUUID } from 'node:crypto'
-import { BehaviorSubject, type Observable } from 'rxjs'
+import { BehaviorSubject, Subject, type Observable } from 'rxjs'
 import { isMillraceError, type Admin, type Consumer, type Producer, type TopicPartition } from '../../log/index.js'
 import { streamsError } from '../errors.js'
 import type { ErrorHandlers } from '../runtime/error-handlers.js'
@@ -37,7 +37,7 @@ import { StreamsAssignor } from './streams-assignor.js'
 import { resolveStreamsAppConfig, type StreamsAppConfig, type StreamsAppConfigInput } from './streams-config.js'
 import { TaskFailure, TaskManager } from './task-manager.js'
 import { prepareTopics, type TopicPlan } from './topic-plan.js'
-import { StateManager } from './state-manager.js'
+import { StateManager, type RestoreReport } from './state-manager.js'
 import { RocksDbResources } from '../state/rocksdb/rocksdb-resources.js'
 
 interface Running {
@@ -54,6 +54,12 @@ interface Running {
 export class StreamsApp {
   /** The app's state, replayed to new subscribers; errors with the cause after `ERROR`, completes after `NOT_RUNNING`. */
   readonly state$: Observable<StreamsAppState>
+  /**
+   * One report per store restore (a task's store brought up to its changelog's end before the
+   * task processes): store, task, offsets, records replayed and seconds taken.
+   */
+  readonly restore$: Observable<RestoreReport>
+  readonly #restores = new Subject<RestoreReport>()
   /** Identifies this instance (its clients and, with exactly-once, its transactional id). */
   readonly processId = randomUUID()
   readonly #config: StreamsAppConfig
@@ -78,6 +84,7 @@ export class StreamsApp {
     this.#config = resolveStreamsAppConfig(config)
     this.#definition = definitionOf(topology)
     this.state$ = this.#state.asObservable()
+    this.restore$ = this.#restores.asObservable()
     const c = this.#config
     this.#handlers = {
       deserialization: c.deserializationExceptionHandler,
@@ -135,6 +142,7 @@ export class StreamsApp {
         exactlyOnce,
         resources: () => (resources ??= new RocksDbResources(c.rocksDb)),
         collector,
+        onRestored: (report) => this.#restores.next(report),
       })
       const tasks = new TaskManager({
         definition: this.#definition,

@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { Serdes } from '../../../src/serdes/index.js'
-import { StreamsBuilder, type StoreBackendKind, type Topology } from '../../../src/streams/index.js'
+import { StreamsBuilder, type RestoreReport, type StoreBackendKind, type Topology } from '../../../src/streams/index.js'
 import { StreamsHarness } from '../../../src/testing/index.js'
 
 const S = Serdes.string()
@@ -55,10 +55,18 @@ describe.each<StoreBackendKind>(['memory', 'rocksdb'])('a counting app with %s s
     expect(changelog.partitions).toHaveLength(3)
 
     await produceClicks(h, 260, 400)
-    const second = await h.startApp(counting(backend), { applicationId: `counts-${backend}`, commitIntervalMs: 20 })
+    const second = h.app(counting(backend), { applicationId: `counts-${backend}`, commitIntervalMs: 20 })
+    const restores: RestoreReport[] = []
+    second.restore$.subscribe((r) => restores.push(r))
+    await second.start()
     await h.waitForCommitted(`counts-${backend}`, 'clicks')
     await second.close()
     expect(await latestCounts(h)).toEqual(trueCounts(400))
+    // One restore per task; memory replays the whole changelog, RocksDB only what it had not recorded (nothing).
+    expect(restores.map((r) => r.taskId).sort()).toEqual(['0_0', '0_1', '0_2'])
+    const replayed = restores.reduce((n, r) => n + r.records, 0)
+    if (backend === 'memory') expect(replayed).toBe(changelog.partitions.reduce((n, p) => n + p.logEndOffset, 0))
+    else expect(replayed).toBe(0)
   })
 
   it('moves state with its tasks when one of two instances leaves', async () => {
