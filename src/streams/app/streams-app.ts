@@ -38,6 +38,10 @@ import { resolveStreamsAppConfig, type StreamsAppConfig, type StreamsAppConfigIn
 import { TaskFailure, TaskManager } from './task-manager.js'
 import { prepareTopics, type TopicPlan } from './topic-plan.js'
 import { StateManager, type RestoreReport } from './state-manager.js'
+import { compositeReadOnlyStore } from '../state/composite-store.js'
+import type { KeyValueStore, ReadOnlyKeyValueStore } from '../state/key-value-store.js'
+import { plainValueFacade } from '../state/timestamped-facade.js'
+import type { ValueAndTimestamp } from '../state/value-and-timestamp.js'
 import { RocksDbResources } from '../state/rocksdb/rocksdb-resources.js'
 
 interface Running {
@@ -197,6 +201,25 @@ export class StreamsApp {
       return
     }
     await this.#loop
+  }
+
+  /**
+   * Interactive query: store `name` over this instance's tasks (an aggregation's store shows plain
+   * values). Reads only; the view follows rebalances (it always reads the current local tasks).
+   * @throws `STREAMS_ILLEGAL_STATE` unless the app is `RUNNING` (Kafka: while rebalancing or
+   *   restoring stores are not queryable); `STREAMS_UNKNOWN_STORE` for a name the topology lacks.
+   */
+  keyValueStore<K, V>(name: string): ReadOnlyKeyValueStore<K, V> {
+    if (!this.#definition.stores.has(name)) throw streamsError('STREAMS_UNKNOWN_STORE', `the topology has no state store ${name}`, { store: name })
+    if (this.state !== 'RUNNING') throw streamsError('STREAMS_ILLEGAL_STATE', `store ${name} is not queryable while the app is ${this.state}`, { store: name, state: this.state })
+    const timestamped = this.#definition.stores.get(name)?.timestamped === true
+    return compositeReadOnlyStore<K, V>(() => {
+      const run = this.#running
+      if (run === undefined || this.state !== 'RUNNING') throw streamsError('STREAMS_ILLEGAL_STATE', `store ${name} is not queryable while the app is ${this.state}`, { store: name, state: this.state })
+      return run.tasks.storesNamed(name).map((s) =>
+        timestamped ? plainValueFacade(s as unknown as KeyValueStore<K, ValueAndTimestamp<V>>, () => this.#config.clock.nowMs()) : (s as unknown as KeyValueStore<K, V>),
+      )
+    })
   }
 
   // ---------------------------------------------------------------- the loop

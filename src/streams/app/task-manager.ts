@@ -11,6 +11,7 @@ import type { RecordCollector } from '../runtime/record-collector.js'
 import type { RecordQueue } from '../runtime/record-queue.js'
 import { StreamTask, matchesWhole } from '../runtime/stream-task.js'
 import { changelogTopicOf } from '../state/stores.js'
+import type { KeyValueStoreImpl } from '../state/key-value-store-impl.js'
 import type { StateManager } from './state-manager.js'
 import { taskKey } from './streams-assignor.js'
 import type { TopicPlan } from './topic-plan.js'
@@ -40,6 +41,13 @@ export class TaskManager {
 
   get taskKeys(): string[] {
     return [...this.tasks.keys()].sort()
+  }
+
+  /** The local instances of store `name` (one per task that has it). */
+  storesNamed(name: string): KeyValueStoreImpl<unknown, unknown>[] {
+    const out: KeyValueStoreImpl<unknown, unknown>[] = []
+    for (const task of this.tasks.values()) for (const store of task.stores) if (store.name === name) out.push(store)
+    return out
   }
 
   get size(): number {

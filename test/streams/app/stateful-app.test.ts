@@ -49,7 +49,13 @@ describe.each<StoreBackendKind>(['memory', 'rocksdb'])('a counting app with %s s
     await produceClicks(h, 0, 260)
     const first = await h.startApp(counting(backend), { applicationId: `counts-${backend}`, commitIntervalMs: 20 })
     await h.waitForCommitted(`counts-${backend}`, 'clicks')
+    // Interactive query over the instance's three tasks.
+    const counts = first.keyValueStore<string, number>('clicks')
+    expect(counts.get('user-3')).toBe(Number(trueCounts(260).get('user-3')))
+    expect([...counts.all()].length).toBe(13)
+    expect(() => first.keyValueStore('nope')).toThrow(expect.objectContaining({ code: 'STREAMS_UNKNOWN_STORE' }))
     await first.close()
+    expect(() => counts.get('user-3')).toThrow(expect.objectContaining({ code: 'STREAMS_ILLEGAL_STATE' }))
     expect(await latestCounts(h)).toEqual(trueCounts(260))
     const changelog = h.broker.describeTopic(`counts-${backend}-clicks-changelog`)
     expect(changelog.partitions).toHaveLength(3)
