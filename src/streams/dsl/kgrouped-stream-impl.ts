@@ -10,7 +10,7 @@ import type { Processor } from '../processor/processor.js'
 import { Stores, type StoreSpec } from '../state/stores.js'
 import { valueAndTimestampSerde } from '../state/value-and-timestamp.js'
 import { countSerde } from './count-serde.js'
-import { NAME_PREFIX, type InternalStreamsBuilder } from './internal-builder.js'
+import { NAME_PREFIX } from './internal-builder.js'
 import type { KGroupedStream, KStream, KTable } from './kstream.js'
 import type { StreamState } from './stream-state.js'
 import { KTableImpl } from './ktable-impl.js'
@@ -18,12 +18,8 @@ import { aggregateProcessor } from './operators/aggregate.js'
 import type { Materialized } from './options.js'
 import { addRepartitionNodes } from './repartition-nodes.js'
 
-export interface GroupedState<K, V> {
-  readonly builder: InternalStreamsBuilder
-  readonly node: string
-  readonly keySerde: Serde<K> | undefined
-  readonly valueSerde: Serde<V> | undefined
-  readonly repartitionRequired: boolean
+/** A grouped stream: the stream it groups, the name its repartition takes, and how to make streams. */
+export interface GroupedState<K, V> extends StreamState<K, V> {
   readonly repartitionName: string | undefined
   readonly newStream: <K2, V2>(state: StreamState<K2, V2>) => KStream<K2, V2>
 }
