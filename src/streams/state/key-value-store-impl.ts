@@ -31,6 +31,8 @@ export type FlushListener<K, V> = (key: K, newValue: V | undefined, oldValue: V 
 interface Pending {
   value: Uint8Array | null
   timestampMs: number
+  /** The committed value when the key was first changed since the last commit (for the flush listener). */
+  readonly committed: Uint8Array | null
 }
 
 export interface KeyValueStoreRuntime {
@@ -53,6 +55,14 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
   readonly name: string
   private readonly pending = new BytesMap<Pending>()
   private pendingBytes = 0
+  /**
+   * Committed values read recently (`null`: known absent), in front of the backend: after a
+   * commit the changed entries stay here, so a hot key is read from RocksDB once, not once per
+   * record and again at flush. Emptied when it outgrows `cacheMaxBytes` (a bounded cache of what
+   * the backend holds — never of uncommitted data).
+   */
+  private readonly clean = new BytesMap<Uint8Array | null>()
+  private cleanBytes = 0
   private flushListener: FlushListener<K, V> | undefined
   private runListener: <T>(fn: () => T) => T = (fn) => fn()
   private open = true
@@ -95,7 +105,9 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
       previous.value = v
       previous.timestampMs = timestampMs
     } else {
-      this.pending.set(k, { value: v, timestampMs })
+      // The committed value is kept only for a table's flush listener (it was just read: a cache hit).
+      const committed = this.spec.caching && this.flushListener !== undefined ? (this.committedBytes(k) ?? null) : null
+      this.pending.set(k, { value: v, timestampMs, committed })
       this.pendingBytes += k.length + (v?.length ?? 0) + ENTRY_OVERHEAD_BYTES
     }
     if (!this.spec.caching && this.spec.logging) this.runtime.changelog?.(k, v, timestampMs)
@@ -153,7 +165,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
     for (const [k, p] of this.pending.entries()) {
       if (this.spec.logging) this.runtime.changelog?.(k, p.value, p.timestampMs)
       if (listener !== undefined) {
-        const old = this.backend.get(k)
+        const old = p.committed ?? undefined
         const key = this.spec.key.deserialize(this.runtime.topic, k) as K
         const newValue = p.value === null ? undefined : this.value(p.value)
         const oldValue = old === undefined ? undefined : this.value(old)
@@ -168,6 +180,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
     const batch: BytesEntry[] = []
     for (const [key, p] of this.pending.entries()) batch.push({ key, value: p.value })
     this.backend.write(batch, changelogOffset)
+    for (const entry of batch) this.remember(entry.key, entry.value)
     this.pending.clear()
     this.pendingBytes = 0
   }
@@ -186,6 +199,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
     if (!this.open) return
     this.open = false
     this.pending.clear()
+    this.clean.clear()
     this.backend.close()
   }
 
@@ -194,7 +208,29 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
   private getBytes(k: Uint8Array): Uint8Array | undefined {
     const p = this.pending.get(k)
     if (p !== undefined) return p.value ?? undefined
-    return this.backend.get(k)
+    return this.committedBytes(k)
+  }
+
+  /** The committed value of `k`: from the clean cache, else from the backend (then cached). */
+  private committedBytes(k: Uint8Array): Uint8Array | undefined {
+    const cached = this.clean.get(k)
+    if (cached !== undefined) return cached ?? undefined
+    const value = this.backend.get(k)
+    // The in-memory backend is its own cache: caching in front of it only costs memory.
+    if (this.backend.persistent) this.remember(k, value ?? null)
+    return value
+  }
+
+  private remember(k: Uint8Array, value: Uint8Array | null): void {
+    if (!this.backend.persistent) return
+    if (this.cleanBytes > this.runtime.cacheMaxBytes) {
+      this.clean.clear()
+      this.cleanBytes = 0
+    }
+    const before = this.clean.get(k)
+    if (before === undefined) this.cleanBytes += k.length + ENTRY_OVERHEAD_BYTES
+    this.cleanBytes += (value?.length ?? 0) - (before?.length ?? 0)
+    this.clean.set(k, value)
   }
 
   private keyBytes(key: K): Uint8Array {

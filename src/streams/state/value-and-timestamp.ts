@@ -13,6 +13,7 @@
 import type { RecordHeader } from '../../log/index.js'
 import type { Serde } from '../../serdes/index.js'
 import { streamsError } from '../errors.js'
+import { readInt64, writeInt64 } from './int64-number.js'
 
 export interface ValueAndTimestamp<V> {
   readonly value: V
@@ -28,7 +29,7 @@ export function valueAndTimestampSerde<V>(inner: Serde<V>): Serde<ValueAndTimest
       const value = inner.serialize(topic, data.value, headers)
       if (value === null) return null
       const out = Buffer.allocUnsafe(TIMESTAMP_BYTES + value.length)
-      out.writeBigInt64BE(BigInt(data.timestampMs), 0)
+      writeInt64(out, 0, data.timestampMs)
       out.set(value, TIMESTAMP_BYTES)
       return out
     },
@@ -37,10 +38,9 @@ export function valueAndTimestampSerde<V>(inner: Serde<V>): Serde<ValueAndTimest
       if (bytes.length < TIMESTAMP_BYTES) {
         throw streamsError('STREAMS_ILLEGAL_STATE', `a timestamped value in ${topic} has ${bytes.length} bytes, fewer than its 8-byte timestamp`, { topic })
       }
-      const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-      const value = inner.deserialize(topic, view.subarray(TIMESTAMP_BYTES), headers)
+      const value = inner.deserialize(topic, bytes.subarray(TIMESTAMP_BYTES), headers)
       if (value === null) return null
-      return { value, timestampMs: Number(view.readBigInt64BE(0)) }
+      return { value, timestampMs: readInt64(bytes, 0) }
     },
   }
 }
