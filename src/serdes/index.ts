@@ -7,6 +7,7 @@ export type { Serde, Serializer, Deserializer, SerdeType } from './serde.js'
 export type { SerdesErrorCode, SerdesError } from './errors.js'
 
 export { Serdes } from './serdes.js'
+export type { Windowed, TimeWindow } from './windowed-serde.js'
 export type { StringSerdeOptions, Utf8Errors } from './string-serde.js'
 export type { JsonSerdeOptions } from './json-serde.js'
 export type { AvroSchema, AvroSerdeOptions } from './avro-serde.js'

@@ -12,6 +12,7 @@ import { registryAvroSerde } from './registry/registry-avro-serde.js'
 import { registryProtobufSerde } from './registry/registry-protobuf-serde.js'
 import { stringSerde } from './string-serde.js'
 import { uuidSerde } from './uuid-serde.js'
+import { windowedSerde } from './windowed-serde.js'
 
 /**
  * The built-in serdes. Each call makes a new serde; serdes hold no resources and may be shared by
@@ -30,6 +31,7 @@ import { uuidSerde } from './uuid-serde.js'
  * | `protobuf<T>(type)` | `T` | protobuf binary |
  * | `registryAvro<T>(registry, …)` | `T` | magic 0, schema id, Avro binary |
  * | `registryProtobuf<T>(registry, …)` | `T` | magic 0, schema id, message indexes, protobuf binary |
+ * | `windowed<K>(inner, sizeMs)` | `Windowed<K>` | the key's bytes, then the window start (Kafka `TimeWindowedSerde`) |
  */
 export const Serdes = Object.freeze({
   string: stringSerde,
@@ -43,4 +45,5 @@ export const Serdes = Object.freeze({
   protobuf: protobufSerde,
   registryAvro: registryAvroSerde,
   registryProtobuf: registryProtobufSerde,
+  windowed: windowedSerde,
 })

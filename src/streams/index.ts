@@ -11,7 +11,9 @@ export type { StreamsAppState } from './app/app-state.js'
 export type { RestoreReport } from './app/state-manager.js'
 
 export { StreamsBuilder } from './dsl/streams-builder.js'
-export type { KStream, BranchedKStream, Branches, BranchKey, KGroupedStream, KTable } from './dsl/kstream.js'
+export type { KStream, BranchedKStream, Branches, BranchKey, KGroupedStream, KTable, TimeWindowedKStream } from './dsl/kstream.js'
+export { TimeWindows } from './dsl/time-windows.js'
+export type { Windowed, TimeWindow } from '../serdes/index.js'
 export type { KeyValue, Named, Consumed, Produced, Repartitioned, Processed, Grouped, Materialized } from './dsl/options.js'
 
 export { Topology } from './topology/topology.js'

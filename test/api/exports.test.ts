@@ -58,6 +58,7 @@ describe('public entry points', () => {
       'Stores',
       'StreamsApp',
       'StreamsBuilder',
+      'TimeWindows',
       'Topology',
       'TopologyDescription',
       'resolveStreamsAppConfig',

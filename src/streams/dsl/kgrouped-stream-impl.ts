@@ -4,14 +4,16 @@
  * `KSTREAM-AGGREGATE-STATE-STORE-<n>` first, then the processor, then the repartition nodes and
  * its topic `<store name>-repartition` (or `<grouped name>-repartition`).
  */
-import type { Serde } from '../../serdes/index.js'
+import { Serdes, type Serde } from '../../serdes/index.js'
 import { streamsError } from '../errors.js'
 import type { Processor } from '../processor/processor.js'
 import { Stores, type StoreSpec } from '../state/stores.js'
 import { valueAndTimestampSerde } from '../state/value-and-timestamp.js'
 import { countSerde } from './count-serde.js'
 import { NAME_PREFIX } from './internal-builder.js'
-import type { KGroupedStream, KStream, KTable } from './kstream.js'
+import type { KGroupedStream, KStream, KTable, TimeWindowedKStream } from './kstream.js'
+import { TimeWindows } from './time-windows.js'
+import { windowAggregateProcessor } from './operators/window-aggregate.js'
 import type { StreamState } from './stream-state.js'
 import { KTableImpl } from './ktable-impl.js'
 import { aggregateProcessor } from './operators/aggregate.js'
@@ -25,7 +27,16 @@ export interface GroupedState<K, V> extends StreamState<K, V> {
 }
 
 export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
-  constructor(private readonly state: GroupedState<K, V>) {}
+  constructor(
+    private readonly state: GroupedState<K, V>,
+    /** Set for a windowed grouping (`windowedBy`): results are keyed by `Windowed<K>`. */
+    private readonly windows?: TimeWindows,
+  ) {}
+
+  windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V> {
+    if (!(windows instanceof TimeWindows)) throw streamsError('STREAMS_TOPOLOGY_INVALID', 'windowedBy() takes TimeWindows (TimeWindows.ofSizeAndGrace(…))')
+    return new KGroupedStreamImpl<K, V>(this.state, windows) as unknown as TimeWindowedKStream<K, V>
+  }
 
   count(materialized: Materialized<K, number> = {}): KTable<K, number> {
     return this.build(NAME_PREFIX.aggregate, materialized, materialized.value ?? countSerde, (_key, _value, previous: number | undefined) => (previous ?? 0) + 1)
@@ -45,6 +56,7 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     const { builder } = this.state
     const keySerde = materialized.key ?? this.state.keySerde
     if (keySerde === undefined) throw missingSerde('the aggregation', 'key')
+    const windows = this.windows
     const storeName = materialized.name ?? builder.newStoreName(prefix)
     const processorName = builder.newName(prefix)
     let parent = this.state.node
@@ -62,10 +74,11 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
         partitioner: undefined,
       })
     }
+    const storeKey = windows === undefined ? keySerde : (Serdes.windowed(keySerde, windows.sizeMs) as unknown as Serde<K>)
     builder.addStateStore({
       ...Stores.keyValue({
         name: storeName,
-        key: keySerde,
+        key: storeKey,
         value: valueAndTimestampSerde(valueSerde),
         backend: materialized.backend,
         logging: materialized.logging,
@@ -76,10 +89,16 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     builder.addProcessor({
       name: processorName,
       parents: [parent],
-      processor: aggregateProcessor<K, V, VA>(storeName, combine) as unknown as () => Processor<unknown, unknown, unknown, unknown>,
+      processor: (windows === undefined ? aggregateProcessor<K, V, VA>(storeName, combine) : windowAggregateProcessor<K, V, VA>(storeName, windows, combine)) as unknown as () => Processor<
+        unknown,
+        unknown,
+        unknown,
+        unknown
+      >,
       stores: [storeName],
     })
-    return new KTableImpl<K, VA>({ builder, node: processorName, keySerde, valueSerde, newStream: this.state.newStream })
+    // A windowed table's key is `Windowed<K>`: the caller's types say so (TimeWindowedKStream).
+    return new KTableImpl<K, VA>({ builder, node: processorName, keySerde: storeKey, valueSerde, newStream: this.state.newStream })
   }
 }
 

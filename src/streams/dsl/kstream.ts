@@ -11,7 +11,8 @@
  */
 import type { FixedKeyProcessorSupplier, ProcessorSupplier } from '../processor/processor.js'
 import type { StreamPartitioner, TopicNameExtractor } from '../topology/node-spec.js'
-import type { Serde } from '../../serdes/index.js'
+import type { Serde, Windowed } from '../../serdes/index.js'
+import type { TimeWindows } from './time-windows.js'
 import type { Grouped, KeyValue, Materialized, Named, Processed, Produced, Repartitioned } from './options.js'
 
 export interface KStream<K, V> {
@@ -77,12 +78,26 @@ export interface KStream<K, V> {
  * result's timestamp is the largest timestamp of the records that built it.
  */
 export interface KGroupedStream<K, V> {
+  /** Aggregations per key and time window (tumbling or hopping, see `TimeWindows`). */
+  windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>
   /** The number of records per key. */
   count(materialized?: Materialized<K, number>): KTable<K, number>
   /** Combines the values of a key: the first value as is, then `reducer(aggregate, value, key)`. */
   reduce(reducer: (aggregate: V, value: V, key: K) => V, materialized?: Materialized<K, V>): KTable<K, V>
   /** Folds the values of a key into `initializer()` with `aggregator(key, value, aggregate)`. */
   aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, materialized: Materialized<K, VA> & { readonly value: Serde<VA> }): KTable<K, VA>
+}
+
+/**
+ * A grouped stream windowed by time (Kafka `TimeWindowedKStream`): the aggregations of
+ * `KGroupedStream` per key and window, keyed by `Windowed<K>`. A record later than its window's
+ * end plus the grace period is dropped. Results are updated on every record (with caching: once
+ * per window per commit).
+ */
+export interface TimeWindowedKStream<K, V> {
+  count(materialized?: Materialized<K, number>): KTable<Windowed<K>, number>
+  reduce(reducer: (aggregate: V, value: V, key: K) => V, materialized?: Materialized<K, V>): KTable<Windowed<K>, V>
+  aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, materialized: Materialized<K, VA> & { readonly value: Serde<VA> }): KTable<Windowed<K>, VA>
 }
 
 /**
