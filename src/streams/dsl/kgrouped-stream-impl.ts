@@ -89,7 +89,7 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     builder.addProcessor({
       name: processorName,
       parents: [parent],
-      processor: (windows === undefined ? aggregateProcessor<K, V, VA>(storeName, combine) : windowAggregateProcessor<K, V, VA>(storeName, windows, combine)) as unknown as () => Processor<
+      processor: (windows === undefined ? aggregateProcessor<K, V, VA>(storeName, combine) : windowAggregateProcessor<K, V, VA>(storeName, windows, retentionOf(windows, materialized.retentionMs), combine)) as unknown as () => Processor<
         unknown,
         unknown,
         unknown,
@@ -104,4 +104,17 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
 
 function missingSerde(what: string, which: 'key' | 'value'): Error {
   return streamsError('STREAMS_TOPOLOGY_INVALID', `${what} needs a ${which} serde: an operator upstream changed the ${which} type; pass { ${which}: … }`, { serde: which })
+}
+
+/** Kafka's default window retention: one day. */
+const DEFAULT_WINDOW_RETENTION_MS = 24 * 60 * 60 * 1000
+
+/** A window store's retention: as asked (at least size + grace), else one day. @throws `STREAMS_TOPOLOGY_INVALID` below size + grace. */
+function retentionOf(windows: TimeWindows, retentionMs: number | undefined): number {
+  const minimum = windows.sizeMs + windows.graceMs
+  if (retentionMs === undefined) return Math.max(DEFAULT_WINDOW_RETENTION_MS, minimum)
+  if (!(Number.isSafeInteger(retentionMs) && retentionMs >= minimum)) {
+    throw streamsError('STREAMS_TOPOLOGY_INVALID', `window retention must be an integer ≥ size + grace (${minimum} ms)`, { retentionMs: String(retentionMs) })
+  }
+  return retentionMs
 }

@@ -76,4 +76,10 @@ export interface Materialized<K, V> extends Named {
   readonly logging?: boolean
   /** Default true: updates reach the changelog and downstream once per key per commit. */
   readonly caching?: boolean
+  /**
+   * Windowed aggregations: how long a window is kept after it starts (Kafka `withRetention`;
+   * default one day, and at least size + grace). Older windows are deleted (and tombstoned in the
+   * changelog) as stream time passes.
+   */
+  readonly retentionMs?: number
 }

@@ -135,4 +135,30 @@ describe('windowed count through the test driver (streams anchor §2.7)', () => 
       { numRuns: 50 },
     )
   })
+
+  it('deletes windows older than the retention as stream time passes, with tombstones in the changelog', () => {
+    const builder = new StreamsBuilder()
+    builder
+      .stream('in', { key: S, value: S })
+      .groupByKey()
+      .windowedBy(TimeWindows.ofSizeWithNoGrace(10))
+      .count({ name: 'counts', retentionMs: 20 })
+    const d = new TopologyTestDriver(builder.build())
+    onTestFinished(() => d.close())
+    const input = d.createInputTopic('in', S, S)
+    for (const [ts, key] of [
+      [0, 'A'],
+      [5, 'B'],
+      [15, 'A'],
+      [40, 'C'],
+    ] as const)
+      input.pipeInput(key, 'v', ts)
+    const store = d.getKeyValueStore<{ key: string; window: { startMs: number } }, number>('counts')
+    expect([...(store?.all() ?? [])].map((e) => `${e.key.key}@${e.key.window.startMs}=${e.value}`)).toEqual(['C@40=1'])
+    const changelog = d.createOutputTopic('topology-test-driver-counts-changelog', Serdes.windowed(S, 10), Serdes.bytes()).readRecordsToList()
+    expect(changelog.filter((r) => r.value === null).map((r) => `${r.key?.key}@${r.key?.window.startMs}`).sort()).toEqual(['A@0', 'A@10', 'B@0'])
+    expect(codeOfSync(() => new StreamsBuilder().stream('x', { key: S, value: S }).groupByKey().windowedBy(TimeWindows.ofSizeAndGrace(10, 5)).count({ retentionMs: 14 }))).toBe(
+      'STREAMS_TOPOLOGY_INVALID',
+    )
+  })
 })

@@ -3,7 +3,8 @@
  * every window holding its timestamp that is still open — `end > streamTime − grace`, stream time
  * including this record — and each update goes downstream as a `Change` of the `Windowed` key
  * (at once without caching; once per window per commit with caching). Records for closed windows
- * are dropped, as are records with a `null` key or value, as in Kafka.
+ * are dropped, as are records with a `null` key or value, as in Kafka. Windows older than the
+ * retention are deleted from the store (Kafka drops whole time segments).
  */
 import type { Windowed } from '../../../serdes/index.js'
 import type { ProcessorContext, ProcessorSupplier } from '../../processor/processor.js'
@@ -16,11 +17,30 @@ import type { Change } from './aggregate.js'
 export function windowAggregateProcessor<K, V, VA>(
   storeName: string,
   windows: TimeWindows,
+  retentionMs: number,
   combine: (key: K, value: V, previous: VA | undefined) => VA,
 ): ProcessorSupplier<K, V, Windowed<K>, Change<VA>> {
   return () => {
     let context: ProcessorContext<Windowed<K>, Change<VA>>
     let store: KeyValueStoreImpl<Windowed<K>, ValueAndTimestamp<VA>>
+    /** Stream time of the last expiry scan: windows are expired at most once per window size of stream time. */
+    let expiredAt = -1
+    /**
+     * Deletes windows that started more than `retentionMs` before stream time. The store is keyed
+     * by key then start, so this is a scan; it runs once per window size of stream time, not per record.
+     */
+    const expire = (streamTimeMs: number): void => {
+      if (expiredAt >= 0 && streamTimeMs - expiredAt < windows.sizeMs) return
+      expiredAt = streamTimeMs
+      const expired: Windowed<K>[] = []
+      const all = store.all()
+      try {
+        for (const { key } of all) if (key.window.startMs <= streamTimeMs - retentionMs) expired.push(key)
+      } finally {
+        all.close()
+      }
+      for (const key of expired) store.delete(key)
+    }
     return {
       init: (c) => {
         context = c
@@ -34,7 +54,9 @@ export function windowAggregateProcessor<K, V, VA>(
       process: (record: Record<K, V>) => {
         const { key, value } = record
         if (key === null || key === undefined || value === null || value === undefined) return
-        const closedBefore = context.currentStreamTimeMs() - windows.graceMs
+        const streamTimeMs = context.currentStreamTimeMs()
+        expire(streamTimeMs)
+        const closedBefore = streamTimeMs - windows.graceMs
         for (const startMs of windows.windowStartsFor(record.timestampMs)) {
           const endMs = startMs + windows.sizeMs
           if (endMs <= closedBefore) continue
