@@ -40,6 +40,7 @@ describe('Serdes', () => {
       'registryProtobuf',
       'string',
       'uuid',
+      'windowed',
     ])
     expect(Object.isFrozen(Serdes)).toBe(true)
   })
