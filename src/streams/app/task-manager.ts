@@ -243,7 +243,17 @@ export class TaskManager {
     const id = { subtopology, partition }
     const openStore = specs.length === 0 ? undefined : await state.prepare(id, specs)
     const task = new StreamTask({ id, applicationId, nodes, resolveTopic: plan.resolve, collector, handlers, nowMs, maxTaskIdleMs, stores: definition.stores, openStore })
-    task.init()
+    try {
+      task.init()
+    } catch (err) {
+      // The task never ran: release its stores (a RocksDB directory stays locked otherwise).
+      try {
+        task.close()
+      } catch {
+        // The init failure is what the caller reports.
+      }
+      throw err
+    }
     return task
   }
 

@@ -197,7 +197,11 @@ export class StreamTask {
     this.context.streamTimePunctuations.cancelAll()
     this.context.wallClockPunctuations.cancelAll()
     for (const q of this.queueList) q.clear()
-    if (!wasRunning) return
+    if (!wasRunning) {
+      // Processors never initialised: nothing to close but the stores.
+      for (const store of this.storeList) store.close()
+      return
+    }
     let firstError: unknown
     for (const node of [...this.graph.nodes].reverse()) {
       this.context.currentNode = node
@@ -247,12 +251,18 @@ export class StreamTask {
       },
     }
     const opened = new Map<string, KeyValueStoreImpl<unknown, unknown>>()
-    for (const name of names) {
-      const spec = stores.get(name)
-      if (spec === undefined) throw streamsError('STREAMS_TOPOLOGY_INVALID', `task ${this.name} uses unknown state store ${name}`, { task: this.name, store: name })
-      const store = openStore(spec, openContext)
-      opened.set(name, store)
-      this.storeList.push(store)
+    try {
+      for (const name of names) {
+        const spec = stores.get(name)
+        if (spec === undefined) throw streamsError('STREAMS_TOPOLOGY_INVALID', `task ${this.name} uses unknown state store ${name}`, { task: this.name, store: name })
+        const store = openStore(spec, openContext)
+        opened.set(name, store)
+        this.storeList.push(store)
+      }
+    } catch (err) {
+      // Release what was opened: the task will not exist to close it.
+      for (const store of this.storeList) store.close()
+      throw err
     }
     context.stores = opened
   }

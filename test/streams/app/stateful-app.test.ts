@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { Serdes } from '../../../src/serdes/index.js'
-import { StreamsBuilder, type RestoreReport, type StoreBackendKind, type Topology } from '../../../src/streams/index.js'
+import { Stores, StreamsBuilder, type RestoreReport, type StoreBackendKind, type Topology } from '../../../src/streams/index.js'
 import { StreamsHarness } from '../../../src/testing/index.js'
 
 const S = Serdes.string()
@@ -86,5 +86,33 @@ describe.each<StoreBackendKind>(['memory', 'rocksdb'])('a counting app with %s s
     await h.waitForCommitted(`moving-${backend}`, 'clicks')
     await b.close()
     expect(await latestCounts(h)).toEqual(trueCounts(330))
+  })
+})
+
+describe('a task whose processor fails in init()', () => {
+  it('releases its RocksDB store, so the next attempt can open it', async () => {
+    const h = await harness()
+    await produceClicks(h, 0, 20)
+    let failing = true
+    const builder = new StreamsBuilder()
+    builder.addStateStore(Stores.keyValue({ name: 'seen', key: S, value: S, backend: 'rocksdb' }))
+    builder.stream('clicks', { key: S, value: S }).process<string, string>(
+      () => ({
+        init: () => {
+          if (failing) throw new Error('not ready yet')
+        },
+        process: () => undefined,
+      }),
+      { stores: ['seen'] },
+    )
+    const app = h.app(builder.build(), { applicationId: 'init-fails', commitIntervalMs: 20, onWarning: () => undefined })
+    const failed = new Promise<unknown>((resolve) => app.state$.subscribe({ error: resolve }))
+    await app.start()
+    expect(await failed).toMatchObject({ code: 'STREAMS_PROCESSING_FAILED' })
+    // A new instance on the same state dir opens the stores the failed one released.
+    failing = false
+    const again = await h.startApp(builder.build(), { applicationId: 'init-fails', commitIntervalMs: 20 })
+    await h.waitForCommitted('init-fails', 'clicks')
+    await again.close()
   })
 })
