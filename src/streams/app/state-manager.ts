@@ -44,6 +44,12 @@ export interface RestoreReport {
   readonly seconds: number
 }
 
+/** A task's restored backends: `openStore` builds its stores over them; `release` closes those no store took (a task that failed to start). */
+export interface PreparedStores {
+  readonly openStore: (spec: StoreSpec, task: StoreOpenContext) => KeyValueStoreImpl<unknown, unknown>
+  readonly release: () => void
+}
+
 export class StateManager {
   private restoreConsumer: Consumer | undefined
 
@@ -53,7 +59,7 @@ export class StateManager {
    * Opens and restores the backends of `stores` for task `taskId`; returns the `openStore` the
    * task uses to build its stores over them.
    */
-  async prepare(taskId: TaskId, stores: readonly StoreSpec[]): Promise<(spec: StoreSpec, task: StoreOpenContext) => KeyValueStoreImpl<unknown, unknown>> {
+  async prepare(taskId: TaskId, stores: readonly StoreSpec[]): Promise<PreparedStores> {
     const backends = new Map<string, BytesKeyValueBackend>()
     try {
       for (const spec of stores) {
@@ -66,9 +72,14 @@ export class StateManager {
       throw err
     }
     const { applicationId, collector } = this.options
-    return (spec, task) => {
+    const handedOut = new Set<string>()
+    const release = (): void => {
+      for (const [name, backend] of backends) if (!handedOut.has(name)) backend.close()
+    }
+    const openStore = (spec: StoreSpec, task: StoreOpenContext): KeyValueStoreImpl<unknown, unknown> => {
       const backend = backends.get(spec.name)
       if (backend === undefined) throw new Error(`store ${spec.name} was not prepared for task ${taskId.subtopology}_${taskId.partition}`)
+      handedOut.add(spec.name)
       const topic = changelogTopicOf(applicationId, spec.name)
       const partition = taskId.partition
       return new KeyValueStoreImpl(spec, backend, {
@@ -80,6 +91,7 @@ export class StateManager {
         asCurrentNode: task.asCurrentNode,
       })
     }
+    return { openStore, release }
   }
 
   async close(): Promise<void> {

@@ -241,8 +241,14 @@ export class TaskManager {
       return spec === undefined ? [] : [spec]
     })
     const id = { subtopology, partition }
-    const openStore = specs.length === 0 ? undefined : await state.prepare(id, specs)
-    const task = new StreamTask({ id, applicationId, nodes, resolveTopic: plan.resolve, collector, handlers, nowMs, maxTaskIdleMs, stores: definition.stores, openStore })
+    const prepared = specs.length === 0 ? undefined : await state.prepare(id, specs)
+    let task: StreamTask
+    try {
+      task = new StreamTask({ id, applicationId, nodes, resolveTopic: plan.resolve, collector, handlers, nowMs, maxTaskIdleMs, stores: definition.stores, openStore: prepared?.openStore })
+    } catch (err) {
+      prepared?.release()
+      throw err
+    }
     try {
       task.init()
     } catch (err) {
