@@ -13,6 +13,7 @@ export type { RestoreReport } from './app/state-manager.js'
 export { StreamsBuilder } from './dsl/streams-builder.js'
 export type { KStream, BranchedKStream, Branches, BranchKey, KGroupedStream, KTable, TimeWindowedKStream } from './dsl/kstream.js'
 export { TimeWindows } from './dsl/time-windows.js'
+export type { EmitStrategy } from './dsl/operators/window-aggregate.js'
 export type { Windowed, TimeWindow } from '../serdes/index.js'
 export type { KeyValue, Named, Consumed, Produced, Repartitioned, Processed, Grouped, Materialized } from './dsl/options.js'
 

@@ -13,7 +13,7 @@ import { countSerde } from './count-serde.js'
 import { NAME_PREFIX } from './internal-builder.js'
 import type { KGroupedStream, KStream, KTable, TimeWindowedKStream } from './kstream.js'
 import { TimeWindows } from './time-windows.js'
-import { windowAggregateProcessor } from './operators/window-aggregate.js'
+import { windowAggregateProcessor, type EmitStrategy } from './operators/window-aggregate.js'
 import type { StreamState } from './stream-state.js'
 import { KTableImpl } from './ktable-impl.js'
 import { aggregateProcessor } from './operators/aggregate.js'
@@ -31,7 +31,16 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     private readonly state: GroupedState<K, V>,
     /** Set for a windowed grouping (`windowedBy`): results are keyed by `Windowed<K>`. */
     private readonly windows?: TimeWindows,
+    private readonly emit: EmitStrategy = 'on-window-update',
   ) {}
+
+  /** (Windowed groupings) when results go downstream; see `EmitStrategy`. */
+  emitStrategy(strategy: EmitStrategy): TimeWindowedKStream<K, V> {
+    if (strategy !== 'on-window-update' && strategy !== 'on-window-close') {
+      throw streamsError('STREAMS_TOPOLOGY_INVALID', "emitStrategy is 'on-window-update' or 'on-window-close'", { strategy: String(strategy) })
+    }
+    return new KGroupedStreamImpl<K, V>(this.state, this.windows, strategy) as unknown as TimeWindowedKStream<K, V>
+  }
 
   windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V> {
     if (!(windows instanceof TimeWindows)) throw streamsError('STREAMS_TOPOLOGY_INVALID', 'windowedBy() takes TimeWindows (TimeWindows.ofSizeAndGrace(…))')
@@ -89,7 +98,7 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     builder.addProcessor({
       name: processorName,
       parents: [parent],
-      processor: (windows === undefined ? aggregateProcessor<K, V, VA>(storeName, combine) : windowAggregateProcessor<K, V, VA>(storeName, windows, retentionOf(windows, materialized.retentionMs), combine)) as unknown as () => Processor<
+      processor: (windows === undefined ? aggregateProcessor<K, V, VA>(storeName, combine) : windowAggregateProcessor<K, V, VA>(storeName, windows, retentionOf(windows, materialized.retentionMs), this.emit, combine)) as unknown as () => Processor<
         unknown,
         unknown,
         unknown,

@@ -13,6 +13,7 @@ import type { FixedKeyProcessorSupplier, ProcessorSupplier } from '../processor/
 import type { StreamPartitioner, TopicNameExtractor } from '../topology/node-spec.js'
 import type { Serde, Windowed } from '../../serdes/index.js'
 import type { TimeWindows } from './time-windows.js'
+import type { EmitStrategy } from './operators/window-aggregate.js'
 import type { Grouped, KeyValue, Materialized, Named, Processed, Produced, Repartitioned } from './options.js'
 
 export interface KStream<K, V> {
@@ -95,6 +96,11 @@ export interface KGroupedStream<K, V> {
  * per window per commit).
  */
 export interface TimeWindowedKStream<K, V> {
+  /**
+   * When results go downstream: on every update (default), or once per window with its final
+   * value when stream time closes it (`'on-window-close'`, Kafka `EmitStrategy.onWindowClose()`).
+   */
+  emitStrategy(strategy: EmitStrategy): TimeWindowedKStream<K, V>
   count(materialized?: Materialized<K, number>): KTable<Windowed<K>, number>
   reduce(reducer: (aggregate: V, value: V, key: K) => V, materialized?: Materialized<K, V>): KTable<Windowed<K>, V>
   aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, materialized: Materialized<K, VA> & { readonly value: Serde<VA> }): KTable<Windowed<K>, VA>

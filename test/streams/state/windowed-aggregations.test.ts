@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { Serdes } from '../../../src/serdes/index.js'
-import { StreamsBuilder, TimeWindows } from '../../../src/streams/index.js'
+import { StreamsBuilder, TimeWindows, type EmitStrategy } from '../../../src/streams/index.js'
 import { TopologyTestDriver } from '../../../src/testing/index.js'
 import { codeOfSync } from '../../support/error-code.js'
 
@@ -9,12 +9,13 @@ const S = Serdes.string()
 const LONG = Serdes.int64()
 
 /** key@[start,end)=count (record ts) of a windowed count's output. */
-function windowedCounts(windows: TimeWindows, inputs: ReadonlyArray<readonly [number, string]>): string[] {
+function windowedCounts(windows: TimeWindows, inputs: ReadonlyArray<readonly [number, string]>, emit: EmitStrategy = 'on-window-update'): string[] {
   const builder = new StreamsBuilder()
   builder
     .stream('in', { key: S, value: S })
     .groupByKey()
     .windowedBy(windows)
+    .emitStrategy(emit)
     .count({ name: 'counts', caching: false })
     .toStream()
     .to('out')
@@ -83,6 +84,20 @@ describe('windowed count through the test driver (streams anchor §2.7)', () => 
     ).toEqual(['A@[0,10)=1 (ts 1)', 'A@[0,10)=2 (ts 8)', 'A@[10,20)=1 (ts 12)', 'A@[0,10)=3 (ts 8)', 'A@[10,20)=2 (ts 16)', 'B@[20,30)=1 (ts 25)'])
   })
 
+  it("emitStrategy 'on-window-close' emits each window's final count once, when stream time closes it", () => {
+    const inputs: Array<readonly [number, string]> = [
+      [1, 'A'],
+      [8, 'A'],
+      [12, 'A'],
+      [3, 'A'],
+      [16, 'A'],
+      [4, 'A'],
+      [2, 'B'],
+      [25, 'B'],
+    ]
+    expect(windowedCounts(TimeWindows.ofSizeAndGrace(10, 5), inputs, 'on-window-close')).toEqual(['A@[0,10)=3 (ts 8)', 'A@[10,20)=2 (ts 16)'])
+  })
+
   it('hopping size 10, advance 5, grace 2', () => {
     const out = windowedCounts(TimeWindows.ofSizeAndGrace(10, 2).advanceBy(5), [
       [0, 'A'],
@@ -130,6 +145,29 @@ describe('windowed count through the test driver (streams anchor §2.7)', () => 
             }
           }
           expect(windowedCounts(windows, records).map((line) => line.replace(/ \(ts \d+\)$/, ''))).toEqual(expected)
+          // On window close: after each record, every window closed by stream time, once, with its final count,
+          // in end order (then creation order).
+          const closed: string[] = []
+          const open = new Map<string, { end: number; count: number }>()
+          const emitted = new Set<string>()
+          let time = -1
+          for (const [ts, key] of records) {
+            time = Math.max(time, ts)
+            for (const start of windows.windowStartsFor(ts)) {
+              const id = `${key}@[${start},${start + size})`
+              if (start + size <= time - grace || emitted.has(id)) continue
+              const w = open.get(id) ?? { end: start + size, count: 0 }
+              w.count++
+              open.set(id, w)
+            }
+            const due = [...open].filter(([, w]) => w.end <= time - grace).sort((a, b) => a[1].end - b[1].end)
+            for (const [id, w] of due) {
+              closed.push(`${id}=${w.count}`)
+              open.delete(id)
+              emitted.add(id)
+            }
+          }
+          expect(windowedCounts(windows, records, 'on-window-close').map((line) => line.replace(/ \(ts \d+\)$/, ''))).toEqual(closed)
         },
       ),
       { numRuns: 50 },

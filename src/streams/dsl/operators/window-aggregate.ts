@@ -14,10 +14,20 @@ import type { ValueAndTimestamp } from '../../state/value-and-timestamp.js'
 import type { TimeWindows } from '../time-windows.js'
 import type { Change } from './aggregate.js'
 
+/**
+ * When results go downstream: `'on-window-update'` (Kafka's default) on every change;
+ * `'on-window-close'` once per window, its final value, when stream time closes it (Kafka
+ * `EmitStrategy.onWindowClose()`). An emitted window is then deleted from the store (no record can
+ * change it any more); after a crash, a window closed but not yet emitted-and-committed is emitted
+ * again (at-least-once).
+ */
+export type EmitStrategy = 'on-window-update' | 'on-window-close'
+
 export function windowAggregateProcessor<K, V, VA>(
   storeName: string,
   windows: TimeWindows,
   retentionMs: number,
+  emit: EmitStrategy,
   combine: (key: K, value: V, previous: VA | undefined) => VA,
 ): ProcessorSupplier<K, V, Windowed<K>, Change<VA>> {
   return () => {
@@ -25,6 +35,26 @@ export function windowAggregateProcessor<K, V, VA>(
     let store: KeyValueStoreImpl<Windowed<K>, ValueAndTimestamp<VA>>
     /** Stream time of the last expiry scan: windows are expired at most once per window size of stream time. */
     let expiredAt = -1
+    /** On window close: the windows not emitted yet, by end time (few distinct ends: multiples of the advance). */
+    const pendingByEnd = new Map<number, Windowed<K>[]>()
+    const track = (windowed: Windowed<K>): void => {
+      let list = pendingByEnd.get(windowed.window.endMs)
+      if (list === undefined) pendingByEnd.set(windowed.window.endMs, (list = []))
+      list.push(windowed)
+    }
+    /** Emits (and deletes) every tracked window that `closedBefore` closes, in end order. */
+    const emitClosed = (closedBefore: number): void => {
+      const ends = [...pendingByEnd.keys()].filter((end) => end <= closedBefore).sort((a, b) => a - b)
+      for (const end of ends) {
+        for (const windowed of pendingByEnd.get(end) ?? []) {
+          const final = store.get(windowed)
+          if (final === undefined) continue
+          context.forward(new Record(windowed, { newValue: final.value, oldValue: null }, final.timestampMs))
+          store.delete(windowed)
+        }
+        pendingByEnd.delete(end)
+      }
+    }
     /**
      * Deletes windows that started more than `retentionMs` before stream time. The store is keyed
      * by key then start, so this is a scan; it runs once per window size of stream time, not per record.
@@ -45,7 +75,15 @@ export function windowAggregateProcessor<K, V, VA>(
       init: (c) => {
         context = c
         store = c.getStateStore<KeyValueStoreImpl<Windowed<K>, ValueAndTimestamp<VA>>>(storeName)
-        if (store.caching) {
+        if (emit === 'on-window-close') {
+          // The store holds exactly the windows not emitted yet (emitted ones are deleted).
+          const all = store.all()
+          try {
+            for (const { key } of all) track(key)
+          } finally {
+            all.close()
+          }
+        } else if (store.caching) {
           store.setFlushListener((key, newValue, oldValue, timestampMs) =>
             c.forward(new Record(key, { newValue: newValue?.value ?? null, oldValue: oldValue?.value ?? null }, newValue?.timestampMs ?? timestampMs)),
           )
@@ -65,8 +103,13 @@ export function windowAggregateProcessor<K, V, VA>(
           const aggregate = combine(key, value, old?.value)
           const timestampMs = old === undefined ? record.timestampMs : Math.max(old.timestampMs, record.timestampMs)
           store.put(windowed, { value: aggregate, timestampMs })
-          if (!store.caching) context.forward(new Record(windowed, { newValue: aggregate, oldValue: old?.value ?? null }, timestampMs, record.headers))
+          if (emit === 'on-window-close') {
+            if (old === undefined) track(windowed)
+          } else if (!store.caching) {
+            context.forward(new Record(windowed, { newValue: aggregate, oldValue: old?.value ?? null }, timestampMs, record.headers))
+          }
         }
+        if (emit === 'on-window-close') emitClosed(closedBefore)
       },
     }
   }
