@@ -26,7 +26,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { BehaviorSubject, Subject, type Observable } from 'rxjs'
-import { isMillraceError, type Admin, type Consumer, type Producer, type TopicPartition } from '../../log/index.js'
+import { isMillraceError, type Admin, type Consumer, type OffsetToCommit, type Producer, type TopicPartition } from '../../log/index.js'
 import { streamsError } from '../errors.js'
 import type { ErrorHandlers } from '../runtime/error-handlers.js'
 import { definitionOf, type Topology } from '../topology/topology.js'
@@ -64,6 +64,13 @@ export class StreamsApp {
    */
   readonly restore$: Observable<RestoreReport>
   readonly #restores = new Subject<RestoreReport>()
+  /**
+   * One event per completed commit: the input offsets it committed (the next offsets to consume;
+   * only those that moved since the previous commit). For progress displays and tests that wait
+   * for processing to reach a point, instead of polling the group's offsets.
+   */
+  readonly commit$: Observable<readonly OffsetToCommit[]>
+  readonly #commits = new Subject<readonly OffsetToCommit[]>()
   /** Identifies this instance (its clients and, with exactly-once, its transactional id). */
   readonly processId = randomUUID()
   readonly #config: StreamsAppConfig
@@ -89,6 +96,7 @@ export class StreamsApp {
     this.#definition = definitionOf(topology)
     this.state$ = this.#state.asObservable()
     this.restore$ = this.#restores.asObservable()
+    this.commit$ = this.#commits.asObservable()
     const c = this.#config
     this.#handlers = {
       deserialization: c.deserializationExceptionHandler,
@@ -197,7 +205,7 @@ export class StreamsApp {
     this.#abort.abort()
     if (this.#loop === undefined) {
       this.transition('NOT_RUNNING')
-      this.#state.complete()
+      this.completeEvents()
       return
     }
     await this.#loop
@@ -245,7 +253,7 @@ export class StreamsApp {
       }
       await this.shutDown(run)
       this.transition('NOT_RUNNING')
-      this.#state.complete()
+      this.completeEvents()
     } catch (err) {
       await this.failApp(run, err)
     }
@@ -328,6 +336,7 @@ export class StreamsApp {
     }
     run.tasks.commitState(ends, keys)
     run.tasks.markCommitted(offsets)
+    if (offsets.length > 0) this.#commits.next(offsets)
     this.#replacements.clear()
     this.#lastCommitMs = this.#config.clock.monotonicMs()
     await this.purgeRepartitionTopics(run, offsets)
@@ -474,6 +483,15 @@ export class StreamsApp {
   private toError(cause: unknown): void {
     this.transition('ERROR')
     this.#state.error(cause)
+    this.#commits.complete()
+    this.#restores.complete()
+  }
+
+  /** The app stopped: state$, commit$ and restore$ complete. */
+  private completeEvents(): void {
+    this.#state.complete()
+    this.#commits.complete()
+    this.#restores.complete()
   }
 
   private transition(to: StreamsAppState): void {

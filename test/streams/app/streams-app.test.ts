@@ -50,7 +50,10 @@ describe('StreamsApp on the embedded broker', () => {
   it('runs a topology over 3 partitions and commits where it stopped', async () => {
     const h = await harness({ orders: 3, priced: 3 })
     await produceOrders(h, 0, 300)
-    const app = await h.startApp(pricing(), { applicationId: 'pricing', commitIntervalMs: 50 })
+    const app = h.app(pricing(), { applicationId: 'pricing', commitIntervalMs: 50 })
+    const commits = lastValueFrom(app.commit$.pipe(toArray()))
+    await app.start()
+    await h.waitFor(() => app.state === 'RUNNING')
     const out = await h.readUntil('priced', S, Serdes.json<Order & { total: number }>(), expectedIds(0, 300).length)
     expect(out.map((r) => r.value?.id).sort()).toEqual(expectedIds(0, 300))
     expect(out.every((r) => r.value !== null && r.value.total === r.value.qty * 10)).toBe(true)
@@ -61,6 +64,10 @@ describe('StreamsApp on the embedded broker', () => {
     const committed = await h.broker.admin().listGroupOffsets('pricing')
     const ends = h.broker.describeTopic('orders').partitions.map((p) => p.logEndOffset)
     expect(committed.map((c) => c.offset).sort()).toEqual([...ends].sort())
+    // commit$ reported every offset the group holds, and completed when the app stopped.
+    const reported = new Map<number, number>()
+    for (const batch of await commits) for (const o of batch) reported.set(o.partition, o.offset)
+    expect([...reported.values()].sort()).toEqual([...ends].sort())
   })
 
   it('goes CREATED → REBALANCING → RUNNING → PENDING_SHUTDOWN → NOT_RUNNING, and state$ completes', async () => {
