@@ -16,6 +16,16 @@ export interface Change<V> {
   readonly oldValue: V | null
 }
 
+/**
+ * Makes a caching table store forward its deduplicated updates at commit, from the processor
+ * calling this in `init` (every table-producing operator does the same).
+ */
+export function forwardChangesOnFlush<K, V>(store: KeyValueStoreImpl<K, ValueAndTimestamp<V>>, context: ProcessorContext<K, Change<V>>): void {
+  store.setFlushListener((key, newValue, oldValue, timestampMs) =>
+    context.forward(new Record(key, { newValue: newValue?.value ?? null, oldValue: oldValue?.value ?? null }, newValue?.timestampMs ?? timestampMs)),
+  )
+}
+
 export function aggregateProcessor<K, V, VA>(storeName: string, combine: (key: K, value: V, previous: VA | undefined) => VA): ProcessorSupplier<K, V, K, Change<VA>> {
   return () => {
     let context: ProcessorContext<K, Change<VA>>
@@ -25,9 +35,7 @@ export function aggregateProcessor<K, V, VA>(storeName: string, combine: (key: K
         context = c
         store = c.getStateStore<KeyValueStoreImpl<K, ValueAndTimestamp<VA>>>(storeName)
         if (store.caching) {
-          store.setFlushListener((key, newValue, oldValue, timestampMs) =>
-            c.forward(new Record(key, { newValue: newValue?.value ?? null, oldValue: oldValue?.value ?? null }, newValue?.timestampMs ?? timestampMs)),
-          )
+          forwardChangesOnFlush(store, c)
         }
       },
       process: (record: Record<K, V>) => {

@@ -8,7 +8,7 @@ import type { ProcessorContext, ProcessorSupplier } from '../../processor/proces
 import { Record } from '../../processor/record.js'
 import type { KeyValueStoreImpl } from '../../state/key-value-store-impl.js'
 import type { ValueAndTimestamp } from '../../state/value-and-timestamp.js'
-import type { Change } from './aggregate.js'
+import { forwardChangesOnFlush, type Change } from './aggregate.js'
 
 export function tableSourceProcessor<K, V>(storeName: string): ProcessorSupplier<K, V | null, K, Change<V>> {
   return () => {
@@ -19,9 +19,7 @@ export function tableSourceProcessor<K, V>(storeName: string): ProcessorSupplier
         context = c
         store = c.getStateStore<KeyValueStoreImpl<K, ValueAndTimestamp<V>>>(storeName)
         if (store.caching) {
-          store.setFlushListener((key, newValue, oldValue, timestampMs) =>
-            c.forward(new Record(key, { newValue: newValue?.value ?? null, oldValue: oldValue?.value ?? null }, newValue?.timestampMs ?? timestampMs)),
-          )
+          forwardChangesOnFlush(store, c)
         }
       },
       process: (record: Record<K, V | null>) => {

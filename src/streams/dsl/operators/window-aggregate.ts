@@ -12,7 +12,7 @@ import { Record } from '../../processor/record.js'
 import type { KeyValueStoreImpl } from '../../state/key-value-store-impl.js'
 import type { ValueAndTimestamp } from '../../state/value-and-timestamp.js'
 import type { TimeWindows } from '../time-windows.js'
-import type { Change } from './aggregate.js'
+import { forwardChangesOnFlush, type Change } from './aggregate.js'
 
 /**
  * When results go downstream: `'on-window-update'` (Kafka's default) on every change;
@@ -84,9 +84,7 @@ export function windowAggregateProcessor<K, V, VA>(
             all.close()
           }
         } else if (store.caching) {
-          store.setFlushListener((key, newValue, oldValue, timestampMs) =>
-            c.forward(new Record(key, { newValue: newValue?.value ?? null, oldValue: oldValue?.value ?? null }, newValue?.timestampMs ?? timestampMs)),
-          )
+          forwardChangesOnFlush(store, c)
         }
       },
       process: (record: Record<K, V>) => {
