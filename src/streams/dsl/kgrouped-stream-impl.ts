@@ -4,11 +4,10 @@
  * `KSTREAM-AGGREGATE-STATE-STORE-<n>` first, then the processor, then the repartition nodes and
  * its topic `<store name>-repartition` (or `<grouped name>-repartition`).
  */
-import { Serdes, type Serde } from '../../serdes/index.js'
+import type { Serde } from '../../serdes/index.js'
 import { streamsError } from '../errors.js'
 import type { Processor } from '../processor/processor.js'
-import { Stores, type StoreSpec } from '../state/stores.js'
-import { valueAndTimestampSerde } from '../state/value-and-timestamp.js'
+import { addAggregationStore, groupedStreamInput, missingSerde, retentionOf } from './aggregation-store.js'
 import { countSerde } from './count-serde.js'
 import { NAME_PREFIX } from './internal-builder.js'
 import type { KGroupedStream, KStream, KTable, TimeWindowedKStream } from './kstream.js'
@@ -18,7 +17,6 @@ import type { StreamState } from './stream-state.js'
 import { KTableImpl } from './ktable-impl.js'
 import { aggregateProcessor } from './operators/aggregate.js'
 import type { Materialized } from './options.js'
-import { addRepartitionNodes } from './repartition-nodes.js'
 
 /** A grouped stream: the stream it groups, the name its repartition takes, and how to make streams. */
 export interface GroupedState<K, V> extends StreamState<K, V> {
@@ -68,33 +66,8 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     const windows = this.windows
     const storeName = materialized.name ?? builder.newStoreName(prefix)
     const processorName = builder.newName(prefix)
-    let parent = this.state.node
-    if (this.state.repartitionRequired) {
-      const value = this.state.valueSerde
-      if (value === undefined) throw missingSerde('the repartition before the aggregation', 'value')
-      parent = addRepartitionNodes({
-        builder,
-        parent,
-        base: this.state.repartitionName ?? storeName,
-        named: this.state.repartitionName !== undefined,
-        key: keySerde as Serde<unknown>,
-        value: value as Serde<unknown>,
-        partitions: undefined,
-        partitioner: undefined,
-      })
-    }
-    const storeKey = windows === undefined ? keySerde : (Serdes.windowed(keySerde, windows.sizeMs) as unknown as Serde<K>)
-    builder.addStateStore({
-      ...Stores.keyValue({
-        name: storeName,
-        key: storeKey,
-        value: valueAndTimestampSerde(valueSerde),
-        backend: materialized.backend,
-        logging: materialized.logging,
-        caching: materialized.caching,
-      }),
-      timestamped: true,
-    } as unknown as StoreSpec)
+    const parent = groupedStreamInput(this.state, storeName, keySerde)
+    const storeKey = addAggregationStore(builder, { name: storeName, key: keySerde, value: valueSerde, materialized, windows })
     builder.addProcessor({
       name: processorName,
       parents: [parent],
@@ -109,21 +82,4 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     // A windowed table's key is `Windowed<K>`: the caller's types say so (TimeWindowedKStream).
     return new KTableImpl<K, VA>({ builder, node: processorName, keySerde: storeKey, valueSerde, newStream: this.state.newStream })
   }
-}
-
-function missingSerde(what: string, which: 'key' | 'value'): Error {
-  return streamsError('STREAMS_TOPOLOGY_INVALID', `${what} needs a ${which} serde: an operator upstream changed the ${which} type; pass { ${which}: … }`, { serde: which })
-}
-
-/** Kafka's default window retention: one day. */
-const DEFAULT_WINDOW_RETENTION_MS = 24 * 60 * 60 * 1000
-
-/** A window store's retention: as asked (at least size + grace), else one day. @throws `STREAMS_TOPOLOGY_INVALID` below size + grace. */
-function retentionOf(windows: TimeWindows, retentionMs: number | undefined): number {
-  const minimum = windows.sizeMs + windows.graceMs
-  if (retentionMs === undefined) return Math.max(DEFAULT_WINDOW_RETENTION_MS, minimum)
-  if (!(Number.isSafeInteger(retentionMs) && retentionMs >= minimum)) {
-    throw streamsError('STREAMS_TOPOLOGY_INVALID', `window retention must be an integer ≥ size + grace (${minimum} ms)`, { retentionMs: String(retentionMs) })
-  }
-  return retentionMs
 }
