@@ -63,19 +63,21 @@ export interface AggregationStore<K, VA> {
  */
 export function addAggregationStore<K, VA>(builder: InternalStreamsBuilder, store: AggregationStore<K, VA>): Serde<K> {
   const { materialized, windows } = store
-  const key = windows === undefined ? store.key : (Serdes.windowed(store.key, windows.sizeMs) as unknown as Serde<K>)
-  builder.addStateStore({
-    ...Stores.keyValue({
-      name: store.name,
-      key,
-      value: valueAndTimestampSerde(store.value),
-      backend: materialized.backend,
-      logging: materialized.logging,
-      caching: materialized.caching,
-    }),
-    timestamped: true,
-  } as unknown as StoreSpec)
-  return key
+  const options = {
+    name: store.name,
+    value: valueAndTimestampSerde(store.value),
+    backend: materialized.backend,
+    logging: materialized.logging,
+    caching: materialized.caching,
+  }
+  if (windows === undefined) {
+    builder.addStateStore({ ...Stores.keyValue({ ...options, key: store.key }), timestamped: true } as unknown as StoreSpec)
+    return store.key
+  }
+  // Windowed results: a timestamped window store (key, then window start), retention as asked.
+  const retentionMs = retentionOf(windows, materialized.retentionMs)
+  builder.addStateStore({ ...Stores.window({ ...options, key: store.key, windowSizeMs: windows.sizeMs, retentionMs }), timestamped: true } as unknown as StoreSpec)
+  return Serdes.windowed(store.key, windows.sizeMs) as unknown as Serde<K>
 }
 
 /** Kafka's default window retention: one day. */

@@ -18,6 +18,8 @@ import { Record } from '../processor/record.js'
 import type { NodeSpec } from '../topology/node-spec.js'
 import type { KeyValueStoreImpl } from '../state/key-value-store-impl.js'
 import type { StoreSpec } from '../state/stores.js'
+import { storeFace } from '../state/store-face.js'
+import type { StateStore } from '../processor/state-store.js'
 import type { ErrorHandlers } from './error-handlers.js'
 import { buildTaskGraph, type ProcessorNode, type SourceRuntime, type TaskGraph } from './processor-node.js'
 import type { RecordCollector } from './record-collector.js'
@@ -250,14 +252,14 @@ export class StreamTask {
         }
       },
     }
-    const opened = new Map<string, KeyValueStoreImpl<unknown, unknown>>()
+    const opened = new Map<string, StateStore>()
     try {
       for (const name of names) {
         const spec = stores.get(name)
         if (spec === undefined) throw streamsError('STREAMS_TOPOLOGY_INVALID', `task ${this.name} uses unknown state store ${name}`, { task: this.name, store: name })
         const store = openStore(spec, openContext)
-        opened.set(name, store)
         this.storeList.push(store)
+        opened.set(name, storeFace(store))
       }
     } catch (err) {
       // Release what was opened: the task will not exist to close it.

@@ -20,6 +20,7 @@ import { BytesMap } from './bytes-map.js'
 import { compareBytes, type BytesEntry, type BytesKeyValueBackend } from './bytes-store.js'
 import type { KeyValueIterator, KeyValueStore } from './key-value-store.js'
 import { mergeEntries, type PendingEntry } from './merged-iterator.js'
+import { newBytesTree } from './memory/in-memory-backend.js'
 import type { KeyValueStoreSpec } from './stores.js'
 
 /** Where a store's changes go (the changelog topic's partition of the task). */
@@ -54,6 +55,12 @@ const ENTRY_OVERHEAD_BYTES = 64
 export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
   readonly name: string
   private readonly pending = new BytesMap<Pending>()
+  /**
+   * The buffered keys in order, for stores read by range on the hot path (window and session
+   * stores fetch a key's time range per record): a range then reads only its part of the buffer
+   * instead of sorting all of it. Key-value stores read ranges rarely and skip the upkeep.
+   */
+  private orderedPending: ReturnType<typeof newBytesTree<true>> | undefined
   private pendingBytes = 0
   /**
    * Committed values read recently (`null`: known absent), in front of the backend: after a
@@ -73,6 +80,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
     private readonly runtime: KeyValueStoreRuntime,
   ) {
     this.name = spec.name
+    this.orderedPending = spec.layout === undefined ? undefined : newBytesTree<true>()
   }
 
   /**
@@ -82,6 +90,11 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
   setFlushListener(listener: FlushListener<K, V> | undefined): void {
     this.flushListener = listener
     this.runListener = this.runtime.asCurrentNode()
+  }
+
+  /** The topic name the store's serdes see (its changelog topic). */
+  get topic(): string {
+    return this.runtime.topic
   }
 
   get caching(): boolean {
@@ -108,6 +121,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
       // The committed value is kept only for a table's flush listener (it was just read: a cache hit).
       const committed = this.spec.caching && this.flushListener !== undefined ? (this.committedBytes(k) ?? null) : null
       this.pending.set(k, { value: v, timestampMs, committed })
+      this.orderedPending?.set(k, true)
       this.pendingBytes += k.length + (v?.length ?? 0) + ENTRY_OVERHEAD_BYTES
     }
     if (!this.spec.caching && this.spec.logging) this.runtime.changelog?.(k, v, timestampMs)
@@ -149,7 +163,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
   prefixScan(prefix: K): KeyValueIterator<K, V> {
     this.checkOpen()
     const p = this.keyBytes(prefix)
-    const pending = this.sortedPending((k) => k.length >= p.length && compareBytes(k.subarray(0, p.length), p) === 0, false)
+    const pending = this.sortedPending(p, undefined, false, (k) => k.length >= p.length && compareBytes(k.subarray(0, p.length), p) === 0)
     return this.typed(mergeEntries(this.backend.prefixScan(p), pending, false))
   }
 
@@ -181,14 +195,12 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
     for (const [key, p] of this.pending.entries()) batch.push({ key, value: p.value })
     this.backend.write(batch, changelogOffset)
     for (const entry of batch) this.remember(entry.key, entry.value)
-    this.pending.clear()
-    this.pendingBytes = 0
+    this.clearPending()
   }
 
   /** Drops uncommitted changes (the task failed; its input is processed again from the last commit). */
   discardUncommitted(): void {
-    this.pending.clear()
-    this.pendingBytes = 0
+    this.clearPending()
   }
 
   get uncommittedCount(): number {
@@ -198,12 +210,18 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
   close(): void {
     if (!this.open) return
     this.open = false
-    this.pending.clear()
+    this.clearPending()
     this.clean.clear()
     this.backend.close()
   }
 
   // ---------------------------------------------------------------- internals
+
+  private clearPending(): void {
+    this.pending.clear()
+    this.pendingBytes = 0
+    if (this.orderedPending !== undefined && this.orderedPending.size > 0) this.orderedPending = newBytesTree<true>()
+  }
 
   private getBytes(k: Uint8Array): Uint8Array | undefined {
     const p = this.pending.get(k)
@@ -243,8 +261,21 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
     return this.spec.value.deserialize(this.runtime.topic, bytes) as V
   }
 
-  private sortedPending(keep: (key: Uint8Array) => boolean, reverse: boolean): PendingEntry[] {
+  /** The buffered entries within `[from, to]` that `keep` takes, in order. */
+  private sortedPending(from: Uint8Array | undefined, to: Uint8Array | undefined, reverse: boolean, keep: (key: Uint8Array) => boolean): PendingEntry[] {
     const out: PendingEntry[] = []
+    const ordered = this.orderedPending
+    if (ordered !== undefined) {
+      if (ordered.size === 0) return out
+      // The tree starts at `from` (`to`, reversed) and the kept keys are contiguous from there
+      // (a range, or the keys with one prefix): the first key not kept ends them.
+      const entries = reverse ? ordered.entriesReversed(to) : ordered.entries(from)
+      for (const [key] of entries) {
+        if (!keep(key)) break
+        out.push({ key, value: (this.pending.get(key) as Pending).value })
+      }
+      return out
+    }
     for (const [key, p] of this.pending.entries()) if (keep(key)) out.push({ key, value: p.value })
     out.sort((a, b) => (reverse ? compareBytes(b.key, a.key) : compareBytes(a.key, b.key)))
     return out
@@ -253,7 +284,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
   private iterate(from: Uint8Array | undefined, to: Uint8Array | undefined, reverse: boolean): KeyValueIterator<K, V> {
     this.checkOpen()
     const inRange = (k: Uint8Array): boolean => (from === undefined || compareBytes(k, from) >= 0) && (to === undefined || compareBytes(k, to) <= 0)
-    return this.typed(mergeEntries(this.backend.range(from, to, reverse), this.sortedPending(inRange, reverse), reverse))
+    return this.typed(mergeEntries(this.backend.range(from, to, reverse), this.sortedPending(from, to, reverse, inRange), reverse))
   }
 
   private typed(entries: Generator<{ readonly key: Uint8Array; readonly value: Uint8Array }, void, undefined>): KeyValueIterator<K, V> {

@@ -34,6 +34,9 @@ import { StreamTask } from '../runtime/stream-task.js'
 import { InMemoryKeyValueBackend } from '../state/memory/in-memory-backend.js'
 import { KeyValueStoreImpl } from '../state/key-value-store-impl.js'
 import type { KeyValueStore } from '../state/key-value-store.js'
+import type { SessionStore } from '../state/session-store.js'
+import { plainWindowFacade, storeFace } from '../state/store-face.js'
+import type { WindowStore } from '../state/window-store.js'
 import { DEFAULT_CACHE_MAX_BYTES, changelogTopicOf } from '../state/stores.js'
 import { plainValueFacade } from '../state/timestamped-facade.js'
 import type { ValueAndTimestamp } from '../state/value-and-timestamp.js'
@@ -151,7 +154,7 @@ export class TopologyTestDriver {
    */
   getKeyValueStore<K, V>(name: string): KeyValueStore<K, V> | undefined {
     const store = this.task.stores.find((s) => s.name === name)
-    if (store === undefined) return undefined
+    if (store === undefined || store.spec.layout !== undefined) return undefined
     if (store.spec.timestamped === true) return plainValueFacade(store as unknown as KeyValueStore<K, ValueAndTimestamp<V>>, () => this.wallClockMs)
     return store as unknown as KeyValueStore<K, V>
   }
@@ -159,7 +162,30 @@ export class TopologyTestDriver {
   /** An aggregation's store with each value's timestamp (Kafka `getTimestampedKeyValueStore`). */
   getTimestampedKeyValueStore<K, V>(name: string): KeyValueStore<K, ValueAndTimestamp<V>> | undefined {
     const store = this.task.stores.find((s) => s.name === name)
-    return store?.spec.timestamped === true ? (store as unknown as KeyValueStore<K, ValueAndTimestamp<V>>) : undefined
+    return store?.spec.timestamped === true && store.spec.layout === undefined ? (store as unknown as KeyValueStore<K, ValueAndTimestamp<V>>) : undefined
+  }
+
+  /**
+   * The window store `name` (a windowed aggregation's store shows plain values; writes through it
+   * are stamped with the wall clock), or `undefined` when the topology has no window store of that name.
+   */
+  getWindowStore<K, V>(name: string): WindowStore<K, V> | undefined {
+    const store = this.task.stores.find((s) => s.name === name)
+    if (store?.spec.layout?.kind !== 'window') return undefined
+    const face = storeFace(store) as WindowStore<K, unknown>
+    return store.spec.timestamped === true ? plainWindowFacade(face as WindowStore<K, ValueAndTimestamp<V>>, () => this.wallClockMs) : (face as WindowStore<K, V>)
+  }
+
+  /** A windowed aggregation's store with each value's timestamp (Kafka `getTimestampedWindowStore`). */
+  getTimestampedWindowStore<K, V>(name: string): WindowStore<K, ValueAndTimestamp<V>> | undefined {
+    const store = this.task.stores.find((s) => s.name === name)
+    return store?.spec.layout?.kind === 'window' && store.spec.timestamped === true ? (storeFace(store) as WindowStore<K, ValueAndTimestamp<V>>) : undefined
+  }
+
+  /** The session store `name`, or `undefined` when the topology has no session store of that name. */
+  getSessionStore<K, V>(name: string): SessionStore<K, V> | undefined {
+    const store = this.task.stores.find((s) => s.name === name)
+    return store?.spec.layout?.kind === 'session' ? (storeFace(store) as SessionStore<K, V>) : undefined
   }
 
   /** The wall clock (ms). */

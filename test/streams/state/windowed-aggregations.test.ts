@@ -191,8 +191,11 @@ describe('windowed count through the test driver (streams anchor §2.7)', () => 
       [40, 'C'],
     ] as const)
       input.pipeInput(key, 'v', ts)
-    const store = d.getKeyValueStore<{ key: string; window: { startMs: number } }, number>('counts')
+    expect(d.getKeyValueStore('counts')).toBeUndefined()
+    const store = d.getWindowStore<string, number>('counts')
     expect([...(store?.all() ?? [])].map((e) => `${e.key.key}@${e.key.window.startMs}=${e.value}`)).toEqual(['C@40=1'])
+    expect(store?.fetch('A', 0)).toBeUndefined()
+    expect(store?.fetch('C', 40)).toBe(1)
     const changelog = d.createOutputTopic('topology-test-driver-counts-changelog', Serdes.windowed(S, 10), Serdes.bytes()).readRecordsToList()
     expect(changelog.filter((r) => r.value === null).map((r) => `${r.key?.key}@${r.key?.window.startMs}`).sort()).toEqual(['A@0', 'A@10', 'B@0'])
     expect(codeOfSync(() => new StreamsBuilder().stream('x', { key: S, value: S }).groupByKey().windowedBy(TimeWindows.ofSizeAndGrace(10, 5)).count({ retentionMs: 14 }))).toBe(

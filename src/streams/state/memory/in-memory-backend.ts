@@ -45,6 +45,11 @@ function compareUnsigned(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length
 }
 
+/** An empty sorted tree keyed by bytes in unsigned lexicographic order (the store's write buffer index uses it too). */
+export function newBytesTree<V>(): BTreeModule.default<Uint8Array, V> {
+  return new BTree<Uint8Array, V>(undefined, compareUnsigned)
+}
+
 function hasPrefix(key: Uint8Array, prefix: Uint8Array): boolean {
   if (key.length < prefix.length) return false
   for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return false
