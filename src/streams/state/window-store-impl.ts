@@ -5,7 +5,6 @@
  * the latest window start put: older windows are invisible at once and deleted by a periodic sweep.
  */
 import type { Serde, Windowed } from '../../serdes/index.js'
-import { streamsError } from '../errors.js'
 import { Retention } from './retention.js'
 import type { KeyValueIterator } from './key-value-store.js'
 import type { KeyValueStoreImpl } from './key-value-store-impl.js'
