@@ -10,6 +10,7 @@ import { doubleSerde, int32Serde, int64Serde } from './number-serdes.js'
 import { protobufSerde } from './protobuf-serde.js'
 import { registryAvroSerde } from './registry/registry-avro-serde.js'
 import { registryProtobufSerde } from './registry/registry-protobuf-serde.js'
+import { sessionWindowedSerde } from './session-windowed-serde.js'
 import { stringSerde } from './string-serde.js'
 import { uuidSerde } from './uuid-serde.js'
 import { windowedSerde } from './windowed-serde.js'
@@ -32,6 +33,7 @@ import { windowedSerde } from './windowed-serde.js'
  * | `registryAvro<T>(registry, …)` | `T` | magic 0, schema id, Avro binary |
  * | `registryProtobuf<T>(registry, …)` | `T` | magic 0, schema id, message indexes, protobuf binary |
  * | `windowed<K>(inner, sizeMs)` | `Windowed<K>` | the key's bytes, then the window start (Kafka `TimeWindowedSerde`) |
+ * | `sessionWindowed<K>(inner)` | `Windowed<K>` | the key's bytes, then the session end and start, int64 big-endian each (Kafka `SessionWindowedSerde`) |
  */
 export const Serdes = Object.freeze({
   string: stringSerde,
@@ -46,4 +48,5 @@ export const Serdes = Object.freeze({
   registryAvro: registryAvroSerde,
   registryProtobuf: registryProtobufSerde,
   windowed: windowedSerde,
+  sessionWindowed: sessionWindowedSerde,
 })

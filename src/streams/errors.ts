@@ -33,6 +33,12 @@ export type StreamsErrorCode =
   | 'STREAMS_ILLEGAL_STATE'
   /** The task's partitions moved to another instance (a fenced or lost producer/consumer). */
   | 'STREAMS_TASK_MIGRATED'
+  /**
+   * A `suppress` buffer configured to shut down when full (`shutDownWhenFull()`, or a bounded
+   * `untilWindowCloses` buffer) had no room for an update. Reaches the processing exception
+   * handler as the cause of the failure; the refused update is not buffered.
+   */
+  | 'STREAMS_SUPPRESSION_BUFFER_FULL'
 
 export type StreamsError = MillraceError<StreamsErrorCode>
 

@@ -14,6 +14,8 @@ export { StreamsBuilder } from './dsl/streams-builder.js'
 export type { KStream, BranchedKStream, Branches, BranchKey, KGroupedStream, KTable, TimeWindowedKStream } from './dsl/kstream.js'
 export { TimeWindows } from './dsl/time-windows.js'
 export type { EmitStrategy } from './dsl/operators/window-aggregate.js'
+export { Suppressed, BufferConfig } from './dsl/suppressed.js'
+export type { StrictBufferConfig, EagerBufferConfig, BufferFullPolicy, SuppressOptions } from './dsl/suppressed.js'
 export type { Windowed, TimeWindow } from '../serdes/index.js'
 export type { KeyValue, Named, Consumed, Produced, Repartitioned, Processed, Grouped, Materialized } from './dsl/options.js'
 

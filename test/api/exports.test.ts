@@ -52,12 +52,14 @@ describe('public entry points', () => {
 
   it('millrace/streams exports exactly these names', () => {
     expect(Object.keys(streams).sort()).toEqual([
+      'BufferConfig',
       'DLQ_HEADERS',
       'Record',
       'STREAMS_APP_DEFAULTS',
       'Stores',
       'StreamsApp',
       'StreamsBuilder',
+      'Suppressed',
       'TimeWindows',
       'Topology',
       'TopologyDescription',

@@ -38,6 +38,7 @@ describe('Serdes', () => {
       'protobuf',
       'registryAvro',
       'registryProtobuf',
+      'sessionWindowed',
       'string',
       'uuid',
       'windowed',

@@ -40,6 +40,7 @@ export const NAME_PREFIX = {
   tableSource: 'KTABLE-SOURCE-',
   tableFilter: 'KTABLE-FILTER-',
   tableMapValues: 'KTABLE-MAPVALUES-',
+  suppress: 'KTABLE-SUPPRESS-',
 } as const
 
 /** Kafka's generated store names: `<operator prefix>STATE-STORE-<counter>`. */

@@ -80,6 +80,8 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
       stores: [storeName],
     })
     // A windowed table's key is `Windowed<K>`: the caller's types say so (TimeWindowedKStream).
-    return new KTableImpl<K, VA>({ builder, node: processorName, keySerde: storeKey, valueSerde, newStream: this.state.newStream })
+    // Windowed results tell a downstream suppress(untilWindowCloses) when a window is final.
+    const windowed = windows === undefined ? undefined : { graceMs: windows.graceMs }
+    return new KTableImpl<K, VA>({ builder, node: processorName, keySerde: storeKey, valueSerde, newStream: this.state.newStream, windowed })
   }
 }

@@ -14,6 +14,7 @@ import type { StreamPartitioner, TopicNameExtractor } from '../topology/node-spe
 import type { Serde, Windowed } from '../../serdes/index.js'
 import type { TimeWindows } from './time-windows.js'
 import type { EmitStrategy } from './operators/window-aggregate.js'
+import type { SuppressOptions, Suppressed } from './suppressed.js'
 import type { Grouped, KeyValue, Materialized, Named, Processed, Produced, Repartitioned } from './options.js'
 
 export interface KStream<K, V> {
@@ -119,6 +120,16 @@ export interface KTable<K, V> {
   filterNot(predicate: (key: K, value: V) => boolean, options?: Named): KTable<K, V>
   /** Each row's value mapped (`(value, key)`); deletions stay deletions. */
   mapValues<V2>(mapper: (value: V, key: K) => V2, options?: Named): KTable<K, V2>
+  /**
+   * Holds back updates (Kafka `suppress`): `Suppressed.untilWindowCloses(…)` — only on a windowed
+   * aggregation's table — each window's final result once, `Suppressed.untilTimeLimit(ms, …)` at
+   * most one update per key per `ms` of stream time. The buffer is a state store with a changelog
+   * (`KTABLE-SUPPRESS-STATE-STORE-<n>`, or `<name>-store`), so held-back updates survive restarts.
+   * @throws `STREAMS_TOPOLOGY_INVALID` for `untilWindowCloses` on a table no windowed aggregation
+   *   made, or without serdes for the buffer. At runtime a full buffer that shuts down when full
+   *   fails the record with `STREAMS_SUPPRESSION_BUFFER_FULL` (through the processing exception handler).
+   */
+  suppress(suppressed: Suppressed<K>, options?: SuppressOptions<K, V>): KTable<K, V>
 }
 
 /**

@@ -4,6 +4,8 @@ import type { Processor, ProcessorSupplier } from '../processor/processor.js'
 import type { Change } from './operators/aggregate.js'
 import { tableFilterProcessor } from './operators/table-filter.js'
 import { tableMapValuesProcessor } from './operators/table-map-values.js'
+import { addSuppression } from './operators/suppress.js'
+import type { SuppressOptions, Suppressed } from './suppressed.js'
 import { NAME_PREFIX, type InternalStreamsBuilder } from './internal-builder.js'
 import type { KStream, KTable } from './kstream.js'
 import type { StreamState } from './stream-state.js'
@@ -18,6 +20,14 @@ export interface TableState<K, V> {
   readonly valueSerde: Serde<V> | undefined
   /** Makes the stream `toStream()` returns (passed in: the table does not import the stream class). */
   readonly newStream: <K2, V2>(state: StreamState<K2, V2>) => KStream<K2, V2>
+  /** Set on a table of windowed results (and kept by key-preserving table operators): `suppress(untilWindowCloses)` reads it. */
+  readonly windowed?: WindowedTableInfo
+}
+
+/** What a windowed table's producer tells operators downstream about its windows. */
+export interface WindowedTableInfo {
+  /** How long past a window's end stream time must be before the window is final (Kafka: the windows' grace period). */
+  readonly graceMs: number
 }
 
 export class KTableImpl<K, V> implements KTable<K, V> {
@@ -43,10 +53,16 @@ export class KTableImpl<K, V> implements KTable<K, V> {
     return this.next<V2>(options?.name, NAME_PREFIX.tableMapValues, tableMapValuesProcessor(mapper), undefined)
   }
 
+  /** Holds back updates (see `Suppressed`); the result keeps this table's windows, and carries the buffer's serdes. */
+  suppress(suppressed: Suppressed<K>, options: SuppressOptions<K, V> = {}): KTable<K, V> {
+    const node = addSuppression(this.state, suppressed, options)
+    return new KTableImpl<K, V>({ ...this.state, node, keySerde: options.key ?? this.state.keySerde, valueSerde: options.value ?? this.state.valueSerde })
+  }
+
   private next<V2>(given: string | undefined, prefix: string, processor: ProcessorSupplier<K, Change<V>, K, Change<V2>>, valueSerde: Serde<V2> | undefined): KTable<K, V2> {
-    const { builder, node, keySerde, newStream } = this.state
+    const { builder, node, keySerde, newStream, windowed } = this.state
     const name = builder.nameOr(given, prefix)
     builder.addProcessor({ name, parents: [node], processor: processor as unknown as () => Processor<unknown, unknown, unknown, unknown>, stores: [] })
-    return new KTableImpl<K, V2>({ builder, node: name, keySerde, valueSerde, newStream })
+    return new KTableImpl<K, V2>({ builder, node: name, keySerde, valueSerde, newStream, windowed })
   }
 }
