@@ -11,7 +11,18 @@ export type { StreamsAppState } from './app/app-state.js'
 export type { RestoreReport } from './app/state-manager.js'
 
 export { StreamsBuilder } from './dsl/streams-builder.js'
-export type { KStream, BranchedKStream, Branches, BranchKey, KGroupedStream, KTable, TimeWindowedKStream } from './dsl/kstream.js'
+export type {
+  KStream,
+  BranchedKStream,
+  Branches,
+  BranchKey,
+  KGroupedStream,
+  KGroupedTable,
+  CogroupedKStream,
+  TimeWindowedCogroupedKStream,
+  KTable,
+  TimeWindowedKStream,
+} from './dsl/kstream.js'
 export { TimeWindows } from './dsl/time-windows.js'
 export type { EmitStrategy } from './dsl/operators/window-aggregate.js'
 export { Suppressed, BufferConfig } from './dsl/suppressed.js'

@@ -10,10 +10,13 @@
  */
 import { Serdes, type Serde } from '../../serdes/index.js'
 import { streamsError } from '../errors.js'
+import type { Processor } from '../processor/processor.js'
 import { Stores, type StoreSpec } from '../state/stores.js'
 import { valueAndTimestampSerde } from '../state/value-and-timestamp.js'
 import type { InternalStreamsBuilder } from './internal-builder.js'
 import type { GroupedState } from './kgrouped-stream-impl.js'
+import { aggregateProcessor } from './operators/aggregate.js'
+import { windowAggregateProcessor, type EmitStrategy } from './operators/window-aggregate.js'
 import type { Materialized } from './options.js'
 import { addRepartitionNodes } from './repartition-nodes.js'
 import type { TimeWindows } from './time-windows.js'
@@ -78,6 +81,21 @@ export function addAggregationStore<K, VA>(builder: InternalStreamsBuilder, stor
   const retentionMs = retentionOf(windows, materialized.retentionMs)
   builder.addStateStore({ ...Stores.window({ ...options, key: store.key, windowSizeMs: windows.sizeMs, retentionMs }), timestamped: true } as unknown as StoreSpec)
   return Serdes.windowed(store.key, windows.sizeMs) as unknown as Serde<K>
+}
+
+/**
+ * The processor of one input of an aggregation over `store` (windowed or not): a grouped stream
+ * has one, a cogroup one per input stream, all writing the same store.
+ */
+export function aggregationProcessor<K, V, VA>(
+  store: AggregationStore<K, VA>,
+  emit: EmitStrategy,
+  combine: (key: K, value: V, previous: VA | undefined) => VA,
+): () => Processor<unknown, unknown, unknown, unknown> {
+  const { name, windows } = store
+  const supplier = windows === undefined ? aggregateProcessor<K, V, VA>(name, combine) : windowAggregateProcessor<K, V, VA>(name, windows, emit, combine)
+  // Topology nodes hold processors with their types erased; the DSL's types guarantee neighbours agree.
+  return supplier as unknown as () => Processor<unknown, unknown, unknown, unknown>
 }
 
 /** Kafka's default window retention: one day. */

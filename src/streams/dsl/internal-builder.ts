@@ -40,6 +40,11 @@ export const NAME_PREFIX = {
   tableSource: 'KTABLE-SOURCE-',
   tableFilter: 'KTABLE-FILTER-',
   tableMapValues: 'KTABLE-MAPVALUES-',
+  tableSelect: 'KTABLE-SELECT-',
+  tableAggregate: 'KTABLE-AGGREGATE-',
+  tableReduce: 'KTABLE-REDUCE-',
+  cogroupAggregate: 'COGROUPKSTREAM-AGGREGATE-',
+  cogroupMerge: 'COGROUPKSTREAM-MERGE-',
   suppress: 'KTABLE-SUPPRESS-',
 } as const
 

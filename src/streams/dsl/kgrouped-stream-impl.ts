@@ -6,16 +6,15 @@
  */
 import type { Serde } from '../../serdes/index.js'
 import { streamsError } from '../errors.js'
-import type { Processor } from '../processor/processor.js'
-import { addAggregationStore, groupedStreamInput, missingSerde, retentionOf } from './aggregation-store.js'
+import { addAggregationStore, aggregationProcessor, groupedStreamInput, missingSerde } from './aggregation-store.js'
+import { CogroupedKStreamImpl } from './cogrouped-kstream-impl.js'
 import { countSerde } from './count-serde.js'
 import { NAME_PREFIX } from './internal-builder.js'
-import type { KGroupedStream, KStream, KTable, TimeWindowedKStream } from './kstream.js'
+import type { CogroupedKStream, KGroupedStream, KStream, KTable, TimeWindowedKStream } from './kstream.js'
 import { TimeWindows } from './time-windows.js'
-import { windowAggregateProcessor, type EmitStrategy } from './operators/window-aggregate.js'
+import type { EmitStrategy } from './operators/window-aggregate.js'
 import type { StreamState } from './stream-state.js'
 import { KTableImpl } from './ktable-impl.js'
-import { aggregateProcessor } from './operators/aggregate.js'
 import type { Materialized } from './options.js'
 
 /** A grouped stream: the stream it groups, the name its repartition takes, and how to make streams. */
@@ -45,6 +44,15 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     return new KGroupedStreamImpl<K, V>(this.state, windows) as unknown as TimeWindowedKStream<K, V>
   }
 
+  cogroup<VA>(aggregator: (key: K, value: V, aggregate: VA) => VA): CogroupedKStream<K, VA> {
+    return CogroupedKStreamImpl.start(KGroupedStreamImpl.stateOf, this, aggregator)
+  }
+
+  /** The state of a grouped stream `cogroup` is given (not a windowed one: those are typed apart). */
+  private static stateOf(this: void, grouped: unknown): GroupedState<unknown, unknown> | undefined {
+    return grouped instanceof KGroupedStreamImpl && grouped.windows === undefined ? (grouped.state as GroupedState<unknown, unknown>) : undefined
+  }
+
   count(materialized: Materialized<K, number> = {}): KTable<K, number> {
     return this.build(NAME_PREFIX.aggregate, materialized, materialized.value ?? countSerde, (_key, _value, previous: number | undefined) => (previous ?? 0) + 1)
   }
@@ -67,18 +75,9 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     const storeName = materialized.name ?? builder.newStoreName(prefix)
     const processorName = builder.newName(prefix)
     const parent = groupedStreamInput(this.state, storeName, keySerde)
-    const storeKey = addAggregationStore(builder, { name: storeName, key: keySerde, value: valueSerde, materialized, windows })
-    builder.addProcessor({
-      name: processorName,
-      parents: [parent],
-      processor: (windows === undefined ? aggregateProcessor<K, V, VA>(storeName, combine) : windowAggregateProcessor<K, V, VA>(storeName, windows, retentionOf(windows, materialized.retentionMs), this.emit, combine)) as unknown as () => Processor<
-        unknown,
-        unknown,
-        unknown,
-        unknown
-      >,
-      stores: [storeName],
-    })
+    const store = { name: storeName, key: keySerde, value: valueSerde, materialized, windows }
+    const storeKey = addAggregationStore(builder, store)
+    builder.addProcessor({ name: processorName, parents: [parent], processor: aggregationProcessor(store, this.emit, combine), stores: [storeName] })
     // A windowed table's key is `Windowed<K>`: the caller's types say so (TimeWindowedKStream).
     // Windowed results tell a downstream suppress(untilWindowCloses) when a window is final.
     const windowed = windows === undefined ? undefined : { graceMs: windows.graceMs }

@@ -82,6 +82,12 @@ export interface KStream<K, V> {
 export interface KGroupedStream<K, V> {
   /** Aggregations per key and time window (tumbling or hopping, see `TimeWindows`). */
   windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>
+  /**
+   * Starts a cogroup (Kafka `cogroup`, KIP-150): this and other grouped streams of the same key
+   * folded into one aggregate per key, in one store, each stream with its own `aggregator`. See
+   * {@link CogroupedKStream}.
+   */
+  cogroup<VA>(aggregator: (key: K, value: V, aggregate: VA) => VA): CogroupedKStream<K, VA>
   /** The number of records per key. */
   count(materialized?: Materialized<K, number>): KTable<K, number>
   /** Combines the values of a key: the first value as is, then `reducer(aggregate, value, key)`. */
@@ -108,6 +114,77 @@ export interface TimeWindowedKStream<K, V> {
 }
 
 /**
+ * Several grouped streams aggregated together (Kafka `CogroupedKStream`, KIP-150): one aggregate
+ * per key, one store, one result table; each input folds its own records in with its own
+ * aggregator, and every update of the aggregate, whichever input made it, is one update of the
+ * table. Records with a `null` key or value are skipped. A grouped stream whose key changed
+ * upstream is repartitioned (`<grouping name or store name>-repartition`) before it joins in; the
+ * inputs must then be co-partitioned, as for a join (else the app fails to start with
+ * `STREAMS_COPARTITION_MISMATCH`).
+ *
+ * ```ts
+ * const activity = clicks.groupByKey()
+ *   .cogroup<number>((user, n, total) => total + n)
+ *   .cogroup(views.groupByKey(), (user, n, total) => total + n)
+ *   .aggregate(() => 0, { name: 'activity', value: Serdes.int32() })
+ * ```
+ */
+export interface CogroupedKStream<K, VA> {
+  /**
+   * Adds `grouped` (of the same `StreamsBuilder`) with its own aggregator.
+   * @throws `STREAMS_TOPOLOGY_INVALID` for a grouped stream of another builder, or one already in the cogroup.
+   */
+  cogroup<V>(grouped: KGroupedStream<K, V>, aggregator: (key: K, value: V, aggregate: VA) => VA): CogroupedKStream<K, VA>
+  /**
+   * Aggregates per key and time window (tumbling or hopping), keyed by `Windowed<K>`.
+   * @throws `STREAMS_TOPOLOGY_INVALID` for windows other than `TimeWindows`.
+   */
+  windowedBy(windows: TimeWindows): TimeWindowedCogroupedKStream<K, VA>
+  /**
+   * The table of aggregates: a key's first record starts from `initializer()`. The store is
+   * `materialized.name`, else `COGROUPKSTREAM-AGGREGATE-STATE-STORE-<n>`.
+   * @throws `STREAMS_TOPOLOGY_INVALID` when no key serde is known (give `materialized.key`) or an
+   *   input that must be repartitioned has no value serde.
+   */
+  aggregate(initializer: () => VA, materialized: Materialized<K, VA> & { readonly value: Serde<VA> }): KTable<K, VA>
+}
+
+/**
+ * A cogroup windowed by time (Kafka `TimeWindowedCogroupedKStream`): the aggregate per key and
+ * window, updated on every record (with caching: once per window per commit); a record later than
+ * its window's end plus the grace period is dropped.
+ */
+export interface TimeWindowedCogroupedKStream<K, VA> {
+  /**
+   * The table of aggregates keyed by `Windowed<K>`; each window starts from `initializer()`.
+   * @throws `STREAMS_TOPOLOGY_INVALID` as `CogroupedKStream.aggregate`, or for a retention below size + grace.
+   */
+  aggregate(initializer: () => VA, materialized: Materialized<K, VA> & { readonly value: Serde<VA> }): KTable<Windowed<K>, VA>
+}
+
+/**
+ * A grouped table (Kafka `KGroupedTable`), from `KTable.groupBy`: an aggregation keeps one value
+ * per group, adding each row's value when it joins the group and subtracting it when the row
+ * leaves (changes group, or is deleted). An update applies the subtractor to the old value, then
+ * the adder to the new one; when the row stays in its group (KIP-904) that is one update of the
+ * result, else one for each group. A subtractor returning `null` removes the group. The result's
+ * timestamp is the largest timestamp of the changes that built it.
+ */
+export interface KGroupedTable<K, V> {
+  /** The number of rows per group (a group emptied by subtractions stays, with count 0, as in Kafka). */
+  count(materialized?: Materialized<K, number>): KTable<K, number>
+  /** Combines the values of a group: the first as is, then `adder(aggregate, value, key)`; a leaving row's value is removed with `subtractor`. */
+  reduce(adder: (aggregate: V, value: V, key: K) => V, subtractor: (aggregate: V, value: V, key: K) => V | null, materialized?: Materialized<K, V>): KTable<K, V>
+  /** Folds the values of a group into `initializer()` with `adder`, and removes a leaving row's value with `subtractor`. */
+  aggregate<VA>(
+    initializer: () => VA,
+    adder: (key: K, value: V, aggregate: VA) => VA,
+    subtractor: (key: K, value: V, aggregate: VA) => VA | null,
+    materialized: Materialized<K, VA> & { readonly value: Serde<VA> },
+  ): KTable<K, VA>
+}
+
+/**
  * A changelog stream: the latest value per key (Kafka `KTable`). With caching (the default), a
  * table forwards at most one update per key per commit.
  */
@@ -120,6 +197,15 @@ export interface KTable<K, V> {
   filterNot(predicate: (key: K, value: V) => boolean, options?: Named): KTable<K, V>
   /** Each row's value mapped (`(value, key)`); deletions stay deletions. */
   mapValues<V2>(mapper: (value: V, key: K) => V2, options?: Named): KTable<K, V2>
+  /**
+   * Groups the rows by a new key and value, `selector(key, value)` → `{ key, value }` (Kafka
+   * `KTable#groupBy`), for an aggregation that adds each row's pair to its group and subtracts the
+   * pair it replaces (see {@link KGroupedTable}). Always repartitions, through
+   * `<store name>-repartition` (or `<grouped.name>-repartition`). A row whose pair has a `null` key
+   * or value belongs to no group. The selector makes new types: give their serdes in
+   * `grouped` (`{ key, value }`), or the aggregation throws `STREAMS_TOPOLOGY_INVALID`.
+   */
+  groupBy<K2, V2>(selector: (key: K, value: V) => KeyValue<K2, V2>, grouped?: Grouped<K2, V2>): KGroupedTable<K2, V2>
   /**
    * Holds back updates (Kafka `suppress`): `Suppressed.untilWindowCloses(…)` — only on a windowed
    * aggregation's table — each window's final result once, `Suppressed.untilTimeLimit(ms, …)` at

@@ -7,10 +7,11 @@ import { tableMapValuesProcessor } from './operators/table-map-values.js'
 import { addSuppression } from './operators/suppress.js'
 import type { SuppressOptions, Suppressed } from './suppressed.js'
 import { NAME_PREFIX, type InternalStreamsBuilder } from './internal-builder.js'
-import type { KStream, KTable } from './kstream.js'
+import type { KGroupedTable, KStream, KTable } from './kstream.js'
 import type { StreamState } from './stream-state.js'
 import { tableToStreamProcessor } from './operators/table-to-stream.js'
-import type { Named } from './options.js'
+import { KGroupedTableImpl } from './kgrouped-table-impl.js'
+import type { Grouped, KeyValue, Named } from './options.js'
 
 export interface TableState<K, V> {
   readonly builder: InternalStreamsBuilder
@@ -51,6 +52,10 @@ export class KTableImpl<K, V> implements KTable<K, V> {
 
   mapValues<V2>(mapper: (value: V, key: K) => V2, options?: Named): KTable<K, V2> {
     return this.next<V2>(options?.name, NAME_PREFIX.tableMapValues, tableMapValuesProcessor(mapper), undefined)
+  }
+
+  groupBy<K2, V2>(selector: (key: K, value: V) => KeyValue<K2, V2>, grouped: Grouped<K2, V2> = {}): KGroupedTable<K2, V2> {
+    return KGroupedTableImpl.groupBy(this.state, selector, grouped, (state) => new KTableImpl(state))
   }
 
   /** Holds back updates (see `Suppressed`); the result keeps this table's windows, and carries the buffer's serdes. */

@@ -68,6 +68,12 @@ export interface ProcessingContextBase {
   getStateStore<S extends StateStore>(name: string): S
   /** Asks for a commit as soon as the current record is done (the runtime may merge requests). */
   commit(): void
+  /**
+   * Counts a record this processor drops on purpose (Kafka's task metric `dropped-records-total`):
+   * the DSL's aggregations call it for records with a `null` key or value and for records too
+   * late for their window; `StreamsApp.metrics()` and `TopologyTestDriver.metrics()` report it.
+   */
+  recordDropped(): void
 }
 
 /** The context a {@link Processor} gets in `init`. */

@@ -33,6 +33,8 @@ export class TaskContext implements ProcessorContext<unknown, unknown> {
   /** The timestamp of the record being processed, or the time a punctuator fires for (state changes carry it). */
   currentTimestampMs = -1
   commitRequested = false
+  /** Records processors dropped on purpose (`recordDropped`): Kafka's `dropped-records-total` of the task. */
+  droppedRecords = 0
   readonly streamTimePunctuations = new PunctuationQueue()
   readonly wallClockPunctuations = new PunctuationQueue()
   private readonly taskName: string
@@ -114,6 +116,10 @@ export class TaskContext implements ProcessorContext<unknown, unknown> {
 
   commit(): void {
     this.commitRequested = true
+  }
+
+  recordDropped(): void {
+    this.droppedRecords++
   }
 
   /** Fires due punctuations of `type` at `nowMs`; returns whether any ran. */

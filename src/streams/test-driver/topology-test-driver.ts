@@ -37,6 +37,8 @@ import type { KeyValueStore } from '../state/key-value-store.js'
 import type { SessionStore } from '../state/session-store.js'
 import { plainWindowFacade, storeFace } from '../state/store-face.js'
 import type { WindowStore } from '../state/window-store.js'
+import type { StreamsMetrics } from '../runtime/task-metrics.js'
+import { taskIdToString } from '../processor/processor.js'
 import { DEFAULT_CACHE_MAX_BYTES, changelogTopicOf } from '../state/stores.js'
 import { plainValueFacade } from '../state/timestamped-facade.js'
 import type { ValueAndTimestamp } from '../state/value-and-timestamp.js'
@@ -186,6 +188,12 @@ export class TopologyTestDriver {
   getSessionStore<K, V>(name: string): SessionStore<K, V> | undefined {
     const store = this.task.stores.find((s) => s.name === name)
     return store?.spec.layout?.kind === 'session' ? (storeFace(store) as SessionStore<K, V>) : undefined
+  }
+
+  /** Records the topology's processors dropped on purpose (Kafka's `dropped-records-total` of the task `0_0`). */
+  metrics(): StreamsMetrics {
+    const dropped = this.task.context.droppedRecords
+    return { droppedRecordsTotal: dropped, tasks: { [taskIdToString(this.task.id)]: { droppedRecordsTotal: dropped } } }
   }
 
   /** The wall clock (ms). */

@@ -40,7 +40,10 @@ export function aggregateProcessor<K, V, VA>(storeName: string, combine: (key: K
       },
       process: (record: Record<K, V>) => {
         const { key, value } = record
-        if (key === null || key === undefined || value === null || value === undefined) return
+        if (key === null || key === undefined || value === null || value === undefined) {
+          context.recordDropped()
+          return
+        }
         const old = store.get(key)
         const aggregate = combine(key, value, old?.value)
         const timestampMs = old === undefined ? record.timestampMs : Math.max(old.timestampMs, record.timestampMs)

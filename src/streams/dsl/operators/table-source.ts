@@ -24,7 +24,10 @@ export function tableSourceProcessor<K, V>(storeName: string): ProcessorSupplier
       },
       process: (record: Record<K, V | null>) => {
         const { key, value } = record
-        if (key === null || key === undefined) return
+        if (key === null || key === undefined) {
+          context.recordDropped()
+          return
+        }
         const old = store.get(key)
         store.put(key, value === null ? null : { value, timestampMs: record.timestampMs })
         if (!store.caching) context.forward(new Record(key, { newValue: value, oldValue: old?.value ?? null }, record.timestampMs, record.headers))

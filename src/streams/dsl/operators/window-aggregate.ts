@@ -70,11 +70,18 @@ export function windowAggregateProcessor<K, V, VA>(
       },
       process: (record: Record<K, V>) => {
         const { key, value } = record
-        if (key === null || key === undefined || value === null || value === undefined) return
+        if (key === null || key === undefined || value === null || value === undefined) {
+          context.recordDropped()
+          return
+        }
         const closedBefore = context.currentStreamTimeMs() - windows.graceMs
         for (const startMs of windows.windowStartsFor(record.timestampMs)) {
           const endMs = startMs + windows.sizeMs
-          if (endMs <= closedBefore) continue
+          if (endMs <= closedBefore) {
+            // Kafka counts a record once per window it is too late for.
+            context.recordDropped()
+            continue
+          }
           const old = store.fetch(key, startMs)
           const aggregate = combine(key, value, old?.value)
           const timestampMs = old === undefined ? record.timestampMs : Math.max(old.timestampMs, record.timestampMs)
