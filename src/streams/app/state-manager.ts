@@ -5,6 +5,10 @@
  * from the changelog offset the backend recorded with its data (RocksDB) or from the start (memory),
  * to the end, in large write batches, each recording the offset it reached (a crash mid-restore
  * resumes from there). Then it builds the store instances the task opens.
+ *
+ * A task's directory is locked (state-dir.ts) before its stores open, and released when the task
+ * is done with them (`release`) — after the stores have closed natively, so the next owner never
+ * finds a RocksDB store still closing.
  */
 import { join } from 'node:path'
 import type { Consumer, LogClient, TopicPartition } from '../../log/index.js'
@@ -17,6 +21,7 @@ import { InMemoryKeyValueBackend } from '../state/memory/in-memory-backend.js'
 import { openRocksDbBackend } from '../state/rocksdb/rocksdb-backend.js'
 import type { RocksDbResources } from '../state/rocksdb/rocksdb-resources.js'
 import { DEFAULT_CACHE_MAX_BYTES, changelogTopicOf, type StoreSpec } from '../state/stores.js'
+import type { StateDirectory, TaskDirLock } from './state-dir.js'
 
 /** Changelog records per restore write batch (perf-anchor G10: large batches, no per-record promise). */
 const RESTORE_BATCH_RECORDS = 10_000
@@ -26,7 +31,8 @@ const RESTORE_POLL_MS = 100
 export interface StateManagerOptions {
   readonly client: LogClient
   readonly applicationId: string
-  readonly stateDir: string
+  /** The app's `<stateDir>/<applicationId>`: task directories are locked there. */
+  readonly directory: StateDirectory
   readonly exactlyOnce: boolean
   readonly resources: () => RocksDbResources
   readonly collector: RecordCollector
@@ -44,14 +50,25 @@ export interface RestoreReport {
   readonly seconds: number
 }
 
-/** A task's restored backends: `openStore` builds its stores over them; `release` closes those no store took (a task that failed to start). */
+/**
+ * A task's restored backends: `openStore` builds its stores over them; `release` (= the state
+ * manager's `release(taskId)`) closes those no store took and unlocks the task's directory.
+ */
 export interface PreparedStores {
   readonly openStore: (spec: StoreSpec, task: StoreOpenContext) => KeyValueStoreImpl<unknown, unknown>
   readonly release: () => void
 }
 
+/** What a prepared task holds: its directory lock and its backends. */
+interface TaskState {
+  readonly lock: TaskDirLock
+  readonly backends: ReadonlyMap<string, BytesKeyValueBackend>
+  readonly handedOut: ReadonlySet<string>
+}
+
 export class StateManager {
   private restoreConsumer: Consumer | undefined
+  private readonly tasks = new Map<string, TaskState>()
 
   constructor(private readonly options: StateManagerOptions) {}
 
@@ -60,22 +77,24 @@ export class StateManager {
    * task uses to build its stores over them.
    */
   async prepare(taskId: TaskId, stores: readonly StoreSpec[]): Promise<PreparedStores> {
+    const key = `${taskId.subtopology}_${taskId.partition}`
+    const lock = await this.options.directory.lock(key)
     const backends = new Map<string, BytesKeyValueBackend>()
     try {
       for (const spec of stores) {
-        const backend = await this.open(spec, taskId)
+        const backend = await this.open(spec, lock)
         backends.set(spec.name, backend)
         if (spec.logging) await this.restore(spec, taskId, backend)
       }
     } catch (err) {
       for (const b of backends.values()) b.close()
+      lock.release(whenAllReleased(backends.values()))
       throw err
     }
     const { applicationId, collector } = this.options
     const handedOut = new Set<string>()
-    const release = (): void => {
-      for (const [name, backend] of backends) if (!handedOut.has(name)) backend.close()
-    }
+    this.tasks.set(key, { lock, backends, handedOut })
+    const release = (): void => this.release(taskId)
     const openStore = (spec: StoreSpec, task: StoreOpenContext): KeyValueStoreImpl<unknown, unknown> => {
       const backend = backends.get(spec.name)
       if (backend === undefined) throw new Error(`store ${spec.name} was not prepared for task ${taskId.subtopology}_${taskId.partition}`)
@@ -94,17 +113,32 @@ export class StateManager {
     return { openStore, release }
   }
 
+  /**
+   * The task is done with its stores (closed them, or never opened them): closes the backends no
+   * store took, and unlocks the task's directory once every backend has closed natively.
+   * Idempotent; nothing for a task without stores.
+   */
+  release(taskId: TaskId): void {
+    const key = `${taskId.subtopology}_${taskId.partition}`
+    const task = this.tasks.get(key)
+    if (task === undefined) return
+    this.tasks.delete(key)
+    for (const [name, backend] of task.backends) if (!task.handedOut.has(name)) backend.close()
+    task.lock.release(whenAllReleased(task.backends.values()))
+  }
+
+  /** Closes the restore consumer; resolves once released task directories are unlocked. */
   async close(): Promise<void> {
     await this.restoreConsumer?.close()
     this.restoreConsumer = undefined
+    await this.options.directory.settled()
   }
 
-  private async open(spec: StoreSpec, taskId: TaskId): Promise<BytesKeyValueBackend> {
+  private async open(spec: StoreSpec, task: TaskDirLock): Promise<BytesKeyValueBackend> {
     if (spec.backend === 'memory') return new InMemoryKeyValueBackend(spec.name)
-    const { stateDir, applicationId } = this.options
     return openRocksDbBackend({
-      name: `${spec.name}-${taskId.subtopology}_${taskId.partition}`,
-      dir: join(stateDir, applicationId, `${taskId.subtopology}_${taskId.partition}`, spec.name),
+      name: `${spec.name}-${task.taskId}`,
+      dir: join(task.dir, spec.name),
       resources: this.options.resources(),
     })
   }
@@ -146,4 +180,14 @@ export class StateManager {
     }
     this.options.onRestored({ store: spec.name, taskId: `${taskId.subtopology}_${taskId.partition}`, fromOffset: from, toOffset: endOffset, records, seconds: (performance.now() - began) / 1000 })
   }
+}
+
+/** Settles when every backend of `backends` that closes natively (RocksDB) has; their failures are theirs to report. */
+function whenAllReleased(backends: Iterable<BytesKeyValueBackend>): Promise<unknown> {
+  const closing: Promise<void>[] = []
+  for (const b of backends) {
+    const whenReleased = (b as Partial<{ whenReleased(): Promise<void> }>).whenReleased
+    if (typeof whenReleased === 'function') closing.push(whenReleased.call(b))
+  }
+  return Promise.allSettled(closing)
 }

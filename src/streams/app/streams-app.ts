@@ -38,6 +38,7 @@ import { resolveStreamsAppConfig, type StreamsAppConfig, type StreamsAppConfigIn
 import { TaskFailure, TaskManager } from './task-manager.js'
 import { prepareTopics, type TopicPlan } from './topic-plan.js'
 import { StateManager, type RestoreReport } from './state-manager.js'
+import { StateDirectory } from './state-dir.js'
 import { compositeReadOnlyStore } from '../state/composite-store.js'
 import type { KeyValueStore, ReadOnlyKeyValueStore } from '../state/key-value-store.js'
 import { plainValueFacade } from '../state/timestamped-facade.js'
@@ -47,6 +48,7 @@ import { RocksDbResources } from '../state/rocksdb/rocksdb-resources.js'
 interface Running {
   readonly plan: TopicPlan
   readonly state: StateManager
+  readonly directory: StateDirectory
   readonly admin: Admin
   readonly consumer: Consumer
   readonly producer: Producer
@@ -147,10 +149,11 @@ export class StreamsApp {
       const collector = new ProducerCollector(producer, admin, this.#handlers, () => this.beginTransactionIfNeeded())
       for (const [topic, partitions] of plan.partitionCounts) collector.learn(topic, partitions)
       let resources: RocksDbResources | undefined
+      const directory = this.stateDirectory()
       const state = new StateManager({
         client: c.client,
         applicationId: c.applicationId,
-        stateDir: c.stateDir,
+        directory,
         exactlyOnce,
         resources: () => (resources ??= new RocksDbResources(c.rocksDb)),
         collector,
@@ -166,7 +169,7 @@ export class StreamsApp {
         maxTaskIdleMs: c.maxTaskIdleMs,
         state,
       })
-      this.#running = { plan, state, admin, consumer, producer, collector, tasks, assignor }
+      this.#running = { plan, state, directory, admin, consumer, producer, collector, tasks, assignor }
       await consumer.subscribe({
         topics: plan.subscription,
         listener: {
@@ -212,6 +215,23 @@ export class StreamsApp {
   }
 
   /**
+   * Deletes this app's local state, `<stateDir>/<applicationId>/` (Kafka `KafkaStreams#cleanUp`):
+   * the next start restores every store from its changelog. Waits for task directories this
+   * process is still releasing.
+   * @throws `STREAMS_ILLEGAL_STATE` unless the app is `CREATED`, `NOT_RUNNING` or `ERROR`;
+   *   `STREAMS_STATE_DIR_LOCKED` when another instance (here or in another process) holds a task
+   *   directory of the app — the others are deleted; `STREAMS_STATE_STORE_FAILED` when the
+   *   directory cannot be removed.
+   */
+  async cleanUp(): Promise<void> {
+    const state = this.state
+    if (state !== 'CREATED' && state !== 'NOT_RUNNING' && state !== 'ERROR') {
+      throw streamsError('STREAMS_ILLEGAL_STATE', `cleanUp() while the app is ${state}: close it first`, { state })
+    }
+    await this.stateDirectory().deleteAll()
+  }
+
+  /**
    * Interactive query: store `name` over this instance's tasks (an aggregation's store shows plain
    * values). Reads only; the view follows rebalances (it always reads the current local tasks).
    * @throws `STREAMS_ILLEGAL_STATE` unless the app is `RUNNING` (Kafka: while rebalancing or
@@ -250,6 +270,7 @@ export class StreamsApp {
         await run.collector.dispatch()
         const commitRequested = run.tasks.takeCommitRequests()
         if (commitRequested || c.clock.monotonicMs() - this.#lastCommitMs >= c.commitIntervalMs) await this.commitOrRewind()
+        run.directory.deleteUnheldTaskDirs()
       }
       await this.shutDown(run)
       this.transition('NOT_RUNNING')
@@ -386,6 +407,18 @@ export class StreamsApp {
     const partitions = run.tasks.taskKeys.flatMap((k) => run.tasks.partitionsOf(k))
     for (const k of run.tasks.taskKeys) await run.tasks.replace(k)
     await this.rewind(run, partitions)
+  }
+
+  private stateDirectory(): StateDirectory {
+    const c = this.#config
+    return new StateDirectory({
+      stateDir: c.stateDir,
+      applicationId: c.applicationId,
+      owner: this.processId,
+      clock: c.clock,
+      cleanupDelayMs: c.stateCleanupDelayMs,
+      onWarning: c.onWarning,
+    })
   }
 
   private beginTransactionIfNeeded(): void {

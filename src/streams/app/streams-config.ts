@@ -28,8 +28,17 @@ export interface StreamsAppConfig {
   readonly applicationId: string
   /** The log the app runs on: the embedded `Broker`, or any `LogClient`. The app does not own it. */
   readonly client: LogClient
-  /** Where state stores keep their files (used by stateful operators; none yet). Default `./millrace-state`. */
+  /**
+   * Where stateful tasks keep their files: `<stateDir>/<applicationId>/<task>/`, each locked by the
+   * instance running the task (`STREAMS_STATE_DIR_LOCKED` for a second one). Default `./millrace-state`.
+   */
   readonly stateDir: string
+  /**
+   * How long a task's directory stays after this instance stopped running the task before it is
+   * deleted (Kafka `state.cleanup.delay.ms`, default 600000): a task that comes back within that
+   * time restores only what its store had not recorded. Never deleted while another instance holds it.
+   */
+  readonly stateCleanupDelayMs: number
   readonly processingGuarantee: ProcessingGuarantee
   /** How often progress is committed. Default 30000, or 100 with `'exactly-once'` (Kafka's defaults). */
   readonly commitIntervalMs: number
@@ -72,6 +81,7 @@ export type StreamsAppConfigInput = Partial<StreamsAppConfig> & Pick<StreamsAppC
 
 export const STREAMS_APP_DEFAULTS = Object.freeze({
   stateDir: './millrace-state',
+  stateCleanupDelayMs: 600_000,
   processingGuarantee: 'at-least-once' as ProcessingGuarantee,
   maxTaskIdleMs: 0,
   pollMs: 100,
@@ -126,6 +136,7 @@ export function resolveStreamsAppConfig(input: StreamsAppConfigInput): StreamsAp
   integer('lingerMs', 0)
   integer('maxTaskReplacements', 1)
   integer('repartitionPurgeIntervalMs', 1)
+  integer('stateCleanupDelayMs', 0)
   const handler = (name: string, allowed: readonly string[]): void => {
     const v = c[name]
     if (typeof v !== 'function' && !allowed.includes(v as string)) problem(name, 'invalid-enum', `${name} must be ${allowed.map((a) => `'${a}'`).join(', ')} or a function`)

@@ -108,6 +108,9 @@ export class TaskManager {
     } catch (err) {
       if (!dirty) throw err
       // The task failed before: its close error adds nothing the caller can act on.
+    } finally {
+      // Its stores are closed (or failed to): its state directory is free for the next owner.
+      this.options.state.release(task.id)
     }
   }
 
@@ -258,6 +261,7 @@ export class TaskManager {
       } catch {
         // The init failure is what the caller reports.
       }
+      prepared?.release()
       throw err
     }
     return task
