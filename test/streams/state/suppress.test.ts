@@ -7,6 +7,7 @@ import {
   Suppressed,
   TimeWindows,
   type EagerBufferConfig,
+  type KGroupedStream,
   type KTable,
   type StoreBackendKind,
   type StrictBufferConfig,
@@ -28,6 +29,11 @@ function windowed(records: ReadonlyArray<{ key: Windowed<string> | null; value: 
   return records.map((r) => `${r.key?.key}@[${r.key?.window.startMs},${r.key?.window.endMs})=${r.value} (ts ${r.timestampMs})`)
 }
 
+/** Records of `in` (string keys and values) grouped by key. */
+function grouped(builder: StreamsBuilder): KGroupedStream<string, string> {
+  return builder.stream('in', { key: S, value: S }).groupByKey()
+}
+
 function driverFor(topology: Topology, options: ConstructorParameters<typeof TopologyTestDriver>[1] = {}): TopologyTestDriver {
   const driver = new TopologyTestDriver(topology, options)
   onTestFinished(() => driver.close())
@@ -46,9 +52,7 @@ function stepwise<T>(driver: TopologyTestDriver, inputs: ReadonlyArray<readonly 
 /** `in` → windowed count (caching off, as the anchor's tables) → suppress(untilWindowCloses) → `out`. */
 function finalWindowCounts(windows: TimeWindows, inputs: ReadonlyArray<readonly [number, string]>): string[][] {
   const builder = new StreamsBuilder()
-  builder
-    .stream('in', { key: S, value: S })
-    .groupByKey()
+  grouped(builder)
     .windowedBy(windows)
     .count({ name: 'counts', caching: false })
     .suppress(Suppressed.untilWindowCloses(BufferConfig.unbounded()))
@@ -62,9 +66,7 @@ function finalWindowCounts(windows: TimeWindows, inputs: ReadonlyArray<readonly 
 describe('suppress(untilTimeLimit) (streams anchor §2.8)', () => {
   it('emits a key once stream time reaches its first buffered update plus the limit, with the latest value and its timestamp', () => {
     const builder = new StreamsBuilder()
-    builder
-      .stream('in', { key: S, value: S })
-      .groupByKey()
+    grouped(builder)
       .count({ name: 'counts', caching: false })
       .suppress(Suppressed.untilTimeLimit(10, BufferConfig.unbounded()), { name: 'limited' })
       .toStream()
@@ -96,7 +98,7 @@ describe('suppress(untilTimeLimit) (streams anchor §2.8)', () => {
 
   it('lets one count feed both a suppressed and an unsuppressed branch', () => {
     const builder = new StreamsBuilder()
-    const counts = builder.stream('in', { key: S, value: S }).groupByKey().count({ caching: false })
+    const counts = grouped(builder).count({ caching: false })
     counts.toStream().to('every-update')
     counts.suppress(Suppressed.untilTimeLimit(10, BufferConfig.unbounded())).toStream().to('rate-limited')
     const driver = driverFor(builder.build())
@@ -115,9 +117,7 @@ describe('suppress(untilTimeLimit) (streams anchor §2.8)', () => {
   it('forwards the headers of the latest update, and as old value the value downstream last saw', () => {
     const builder = new StreamsBuilder()
     const changes: string[] = []
-    const limitedCounts = builder
-      .stream('in', { key: S, value: S })
-      .groupByKey()
+    const limitedCounts = grouped(builder)
       .count({ caching: false })
       .suppress(Suppressed.untilTimeLimit(10, BufferConfig.unbounded()))
     limitedCounts.toStream().process<string, number | null>(() => ({ process: (r) => void changes.push(`${r.key}=${r.value}`) }))
@@ -176,9 +176,7 @@ describe('suppress(untilWindowCloses) (streams anchor §2.7)', () => {
 
   it('keeps working through filter and mapValues between the aggregation and the suppression', () => {
     const builder = new StreamsBuilder()
-    builder
-      .stream('in', { key: S, value: S })
-      .groupByKey()
+    grouped(builder)
       .windowedBy(TimeWindows.ofSizeWithNoGrace(10))
       .count({ caching: false })
       .mapValues((count) => `n=${count}`)
@@ -193,9 +191,7 @@ describe('suppress(untilWindowCloses) (streams anchor §2.7)', () => {
   it('drops deletions (final results only), which untilTimeLimit forwards', () => {
     const run = (suppressed: Parameters<KTable<Windowed<string>, number>['suppress']>[0]): string[] => {
       const builder = new StreamsBuilder()
-      builder
-        .stream('in', { key: S, value: S })
-        .groupByKey()
+      grouped(builder)
         .windowedBy(TimeWindows.ofSizeWithNoGrace(10))
         .count({ caching: false })
         .filter((key, count) => count < 2)
@@ -253,7 +249,7 @@ describe('suppression buffer bounds', () => {
   /** `in` → count → (mapValues to a 30-character string) → suppress(untilTimeLimit(1000, buffer)) → `out`. */
   function limited(buffer: BufferConfig, inputs: ReadonlyArray<readonly [number, string]>, options: { wide?: boolean; driver?: ConstructorParameters<typeof TopologyTestDriver>[1] } = {}): string[][] {
     const builder = new StreamsBuilder()
-    const counts = builder.stream('in', { key: S, value: S }).groupByKey().count({ caching: false })
+    const counts = grouped(builder).count({ caching: false })
     const table = options.wide === true ? counts.mapValues((n) => String(n).padStart(30, '.')) : counts.mapValues((n) => String(n))
     table
       .suppress(Suppressed.untilTimeLimit(1000, buffer), { value: S })
@@ -319,9 +315,7 @@ describe('suppression buffer bounds', () => {
 describe('suppress in the topology', () => {
   it("gets Kafka's names: KTABLE-SUPPRESS-<n> with store KTABLE-SUPPRESS-STATE-STORE-<n+1>, or <name> with <name>-store", () => {
     const builder = new StreamsBuilder()
-    builder
-      .stream('in', { key: S, value: S })
-      .groupByKey()
+    grouped(builder)
       .windowedBy(TimeWindows.ofSizeWithNoGrace(10))
       .count()
       .suppress(Suppressed.untilWindowCloses(BufferConfig.unbounded()))
@@ -349,9 +343,7 @@ describe('suppress in the topology', () => {
       ].join('\n'),
     )
     const named = new StreamsBuilder()
-    named
-      .stream('in', { key: S, value: S })
-      .groupByKey()
+    grouped(named)
       .count()
       .suppress(Suppressed.untilTimeLimit(10, BufferConfig.unbounded()), { name: 'rate-limit' })
     expect(named.build().describe().toString()).toContain('Processor: rate-limit (stores: [rate-limit-store])')
@@ -360,9 +352,7 @@ describe('suppress in the topology', () => {
   it('logs the buffer to its changelog (an entry per update, a tombstone per emission) unless logging is disabled', () => {
     const changelog = (buffer: BufferConfig): Array<string> => {
       const builder = new StreamsBuilder()
-      builder
-        .stream('in', { key: S, value: S })
-        .groupByKey()
+      grouped(builder)
         .count({ caching: false, logging: false })
         .suppress(Suppressed.untilTimeLimit(10, buffer), { name: 'limit' })
       const driver = driverFor(builder.build())
@@ -377,7 +367,7 @@ describe('suppress in the topology', () => {
   })
 
   it('refuses untilWindowCloses on a table no windowed aggregation made, early-emitting final results, bad limits and missing serdes with STREAMS_TOPOLOGY_INVALID', () => {
-    const counts = (): KTable<string, number> => new StreamsBuilder().stream('in', { key: S, value: S }).groupByKey().count()
+    const counts = (): KTable<string, number> => grouped(new StreamsBuilder()).count()
     // reason: a caller without the compiler's check (plain JavaScript) gets a topology error.
     const finalOnPlain = (): unknown => counts().suppress(Suppressed.untilWindowCloses(BufferConfig.unbounded()) as never)
     expect(codeOfSync(finalOnPlain)).toBe('STREAMS_TOPOLOGY_INVALID')
@@ -392,10 +382,9 @@ describe('suppress in the topology', () => {
 
 describe('suppress types', () => {
   it('allows untilWindowCloses only on tables keyed by Windowed, and only with a strict buffer', () => {
-    const builder = new StreamsBuilder()
-    const grouped = builder.stream('in', { key: S, value: S }).groupByKey()
-    const perWindow = grouped.windowedBy(TimeWindows.ofSizeWithNoGrace(10)).count()
-    const perKey = grouped.count()
+    const clicks = grouped(new StreamsBuilder())
+    const perWindow = clicks.windowedBy(TimeWindows.ofSizeWithNoGrace(10)).count()
+    const perKey = clicks.count()
     expectTypeOf(perWindow.suppress(Suppressed.untilWindowCloses(BufferConfig.unbounded()))).toEqualTypeOf<KTable<Windowed<string>, number>>()
     expectTypeOf(perWindow.suppress(Suppressed.untilTimeLimit(10, BufferConfig.maxRecords(5)))).toEqualTypeOf<KTable<Windowed<string>, number>>()
     expectTypeOf(perKey.suppress(Suppressed.untilTimeLimit(10, BufferConfig.maxBytes(5).shutDownWhenFull()))).toEqualTypeOf<KTable<string, number>>()
