@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { Serdes } from '../../../src/serdes/index.js'
-import { StreamsBuilder, TimeWindows } from '../../../src/streams/index.js'
+import { BufferConfig, StreamsBuilder, Suppressed, TimeWindows } from '../../../src/streams/index.js'
 import { SlidingWindows } from '../../../src/streams/dsl/sliding-windows.js'
 import { TopologyTestDriver } from '../../../src/testing/index.js'
 import { codeOfSync } from '../../support/error-code.js'
@@ -113,6 +113,27 @@ describe('cogroup (KIP-150) through the test driver', () => {
         .readRecordsToList()
         .map((r) => `${r.key?.key}@[${r.key?.window.startMs},${r.key?.window.endMs})=${r.value} (ts ${r.timestampMs})`),
     ).toEqual(['a@[0,10)=1 (ts 1)', 'a@[0,10)=21 (ts 5)', 'a@[10,20)=4 (ts 12)', 'b@[10,20)=7 (ts 19)'])
+  })
+
+  it('gives suppress(untilWindowCloses) a windowed cogroup: one final result per window', () => {
+    const builder = new StreamsBuilder()
+    const clicks = builder.stream('clicks', { key: S, value: I }).groupByKey()
+    const views = builder.stream('views', { key: S, value: I }).groupByKey()
+    clicks
+      .cogroup<number>((user, n, total) => total + n)
+      .cogroup(views, (user, n, total) => total + 10 * n)
+      .windowedBy(TimeWindows.ofSizeAndGrace(10, 2))
+      .aggregate(() => 0, { value: I, caching: false })
+      .suppress(Suppressed.untilWindowCloses(BufferConfig.unbounded()))
+      .toStream()
+      .to('finals', { key: Serdes.windowed(S, 10), value: I })
+    const d = driver(builder)
+    d.createInputTopic('clicks', S, I).pipeInput('a', 1, 1)
+    d.createInputTopic('views', S, I).pipeInput('a', 2, 9)
+    d.createInputTopic('clicks', S, I).pipeInput('a', 4, 11)
+    // Stream time 12 = end 10 + grace 2 closes [0, 10).
+    d.createInputTopic('clicks', S, I).pipeInput('b', 1, 12)
+    expect(d.createOutputTopic('finals', Serdes.windowed(S, 10), I).readRecordsToList().map((r) => `${r.key?.key}@${r.key?.window.startMs}=${r.value}`)).toEqual(['a@0=21'])
   })
 
   it("repartitions a stream whose key changed upstream, naming its nodes after the topic (Kafka's shouldNameRepartitionTopic topology)", () => {
