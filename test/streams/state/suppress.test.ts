@@ -366,6 +366,32 @@ describe('suppress in the topology', () => {
     expect(changelog(BufferConfig.unbounded().withLoggingDisabled())).toEqual([])
   })
 
+  it('pins the bytes of a buffered entry in the changelog (golden)', () => {
+    const builder = new StreamsBuilder()
+    grouped(builder)
+      .count({ caching: false, logging: false })
+      .suppress(Suppressed.untilTimeLimit(5, BufferConfig.unbounded()), { name: 'limit' })
+    const driver = driverFor(builder.build())
+    const input = driver.createInputTopic('in', S, S)
+    input.pipeInput('a', 'v', 0)
+    input.pipeInput('b', 'v', 5) // a (buffered at 0) goes: downstream has now seen a=1
+    input.pipeRecord({ key: 'a', value: 'v', timestampMs: 6, headers: [{ key: 'h', value: Buffer.from('x') }] })
+    const last = driver.createOutputTopic('topology-test-driver-limit-store-changelog', S, Serdes.bytes()).readRecordsToList().at(-1)
+    expect(last?.key).toBe('a')
+    expect(Buffer.from(last?.value ?? []).toString('hex')).toBe(
+      [
+        '00', // format version
+        '0000000000000006', // buffer time
+        '0000000000000006', // timestamp of the latest update
+        '00000001', // one header
+        '00000001' + '68', // key 'h'
+        '00000001' + '78', // value 'x'
+        '00000008' + '0000000000000001', // prior value: a=1, what downstream saw
+        '00000008' + '0000000000000002', // new value: a=2
+      ].join(''),
+    )
+  })
+
   it('refuses untilWindowCloses on a table no windowed aggregation made, early-emitting final results, bad limits and missing serdes with STREAMS_TOPOLOGY_INVALID', () => {
     const counts = (): KTable<string, number> => grouped(new StreamsBuilder()).count()
     // reason: a caller without the compiler's check (plain JavaScript) gets a topology error.
