@@ -169,6 +169,9 @@ export interface TimeWindowedCogroupedKStream<K, VA> {
  * the adder to the new one; when the row stays in its group (KIP-904) that is one update of the
  * result, else one for each group. A subtractor returning `null` removes the group. The result's
  * timestamp is the largest timestamp of the changes that built it.
+ *
+ * Each aggregation throws `STREAMS_TOPOLOGY_INVALID` when the grouping has no key or value serde
+ * (give them to `groupBy`), or for a store or node name used twice.
  */
 export interface KGroupedTable<K, V> {
   /** The number of rows per group (a group emptied by subtractions stays, with count 0, as in Kafka). */

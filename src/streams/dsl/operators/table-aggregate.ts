@@ -37,7 +37,11 @@ export function tableAggregateProcessor<K, V, VA>(storeName: string, aggregator:
       },
       process: (record: Record<K, Change<V>>) => {
         const { key } = record
-        if (key === null || key === undefined) return
+        // Only a foreign writer to the repartition topic can send a null key (the select node drops them).
+        if (key === null || key === undefined) {
+          context.recordDropped()
+          return
+        }
         const { newValue, oldValue } = record.value
         const old = store.get(key)
         let aggregate = old?.value
