@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { Serdes } from '../../../src/serdes/index.js'
-import { BufferConfig, StreamsBuilder, Suppressed, TimeWindows } from '../../../src/streams/index.js'
+import { BufferConfig, StreamsBuilder, Suppressed, TimeWindows, type KTable, type Windowed } from '../../../src/streams/index.js'
 import { SlidingWindows } from '../../../src/streams/dsl/sliding-windows.js'
 import { TopologyTestDriver } from '../../../src/testing/index.js'
 import { codeOfSync } from '../../support/error-code.js'
@@ -32,6 +32,19 @@ function activity(caching: boolean): StreamsBuilder {
     .toStream()
     .to('activity-out')
   return builder
+}
+
+/** clicks + 10 × views per user and window (caching off). */
+function windowedTotals(windows: TimeWindows): { builder: StreamsBuilder; totals: KTable<Windowed<string>, number> } {
+  const builder = new StreamsBuilder()
+  const clicks = builder.stream('clicks', { key: S, value: I }).groupByKey()
+  const views = builder.stream('views', { key: S, value: I }).groupByKey()
+  const totals = clicks
+    .cogroup<number>((user, n, total) => total + n)
+    .cogroup(views, (user, n, total) => total + 10 * n)
+    .windowedBy(windows)
+    .aggregate(() => 0, { name: 'per-window', value: I, caching: false })
+  return { builder, totals }
 }
 
 describe('cogroup (KIP-150) through the test driver', () => {
@@ -88,16 +101,8 @@ describe('cogroup (KIP-150) through the test driver', () => {
   })
 
   it('windowed by TimeWindows: one aggregate per key and window across the streams; records for closed windows dropped', () => {
-    const builder = new StreamsBuilder()
-    const clicks = builder.stream('clicks', { key: S, value: I }).groupByKey()
-    const views = builder.stream('views', { key: S, value: I }).groupByKey()
-    clicks
-      .cogroup<number>((user, n, total) => total + n)
-      .cogroup(views, (user, n, total) => total + 10 * n)
-      .windowedBy(TimeWindows.ofSizeWithNoGrace(10))
-      .aggregate(() => 0, { name: 'per-window', value: I, caching: false })
-      .toStream()
-      .to('per-window-out', { key: Serdes.windowed(S, 10), value: I })
+    const { builder, totals } = windowedTotals(TimeWindows.ofSizeWithNoGrace(10))
+    totals.toStream().to('per-window-out', { key: Serdes.windowed(S, 10), value: I })
     const d = driver(builder)
     const clicksIn = d.createInputTopic('clicks', S, I)
     const viewsIn = d.createInputTopic('views', S, I)
@@ -116,14 +121,8 @@ describe('cogroup (KIP-150) through the test driver', () => {
   })
 
   it('gives suppress(untilWindowCloses) a windowed cogroup: one final result per window', () => {
-    const builder = new StreamsBuilder()
-    const clicks = builder.stream('clicks', { key: S, value: I }).groupByKey()
-    const views = builder.stream('views', { key: S, value: I }).groupByKey()
-    clicks
-      .cogroup<number>((user, n, total) => total + n)
-      .cogroup(views, (user, n, total) => total + 10 * n)
-      .windowedBy(TimeWindows.ofSizeAndGrace(10, 2))
-      .aggregate(() => 0, { value: I, caching: false })
+    const { builder, totals } = windowedTotals(TimeWindows.ofSizeAndGrace(10, 2))
+    totals
       .suppress(Suppressed.untilWindowCloses(BufferConfig.unbounded()))
       .toStream()
       .to('finals', { key: Serdes.windowed(S, 10), value: I })
