@@ -23,6 +23,7 @@ export type {
   KTable,
   TimeWindowedKStream,
 } from './dsl/kstream.js'
+export type { GlobalKTable } from './dsl/global-ktable.js'
 export { TimeWindows } from './dsl/time-windows.js'
 export type { EmitStrategy } from './dsl/operators/window-aggregate.js'
 export { Suppressed, BufferConfig } from './dsl/suppressed.js'
@@ -31,9 +32,9 @@ export type { Windowed, TimeWindow } from '../serdes/index.js'
 export type { KeyValue, Named, Consumed, Produced, Repartitioned, Processed, Grouped, Materialized } from './dsl/options.js'
 
 export { Topology } from './topology/topology.js'
-export type { AddSourceOptions, AddProcessorOptions, AddSinkOptions } from './topology/topology.js'
+export type { AddSourceOptions, AddProcessorOptions, AddSinkOptions, AddGlobalStoreOptions } from './topology/topology.js'
 export { TopologyDescription } from './topology/topology-description.js'
-export type { NodeDescription, SubtopologyDescription } from './topology/topology-description.js'
+export type { NodeDescription, SubtopologyDescription, GlobalStoreDescription } from './topology/topology-description.js'
 export type { TimestampExtractor, ExtractableRecord, TopicNameExtractor, StreamPartitioner } from './topology/node-spec.js'
 
 export { Record } from './processor/record.js'

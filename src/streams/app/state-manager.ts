@@ -38,12 +38,17 @@ export interface StateManagerOptions {
   readonly collector: RecordCollector
   /** Told once per restored store, when its restore has finished. */
   readonly onRestored: (report: RestoreReport) => void
+  /** Global stores (global-state.ts): a task gets a read-only view of the instance's one copy, not a backend of its own. */
+  readonly globalStores?: { has(name: string): boolean; view(name: string): KeyValueStoreImpl<unknown, unknown> }
 }
 
 /** A finished restore of one store of one task (`StreamsApp.restore$`). */
 export interface RestoreReport {
   readonly store: string
+  /** `global` for a global store (one report per partition of its topic). */
   readonly taskId: string
+  /** A global store's: the partition of its topic the offsets are of. */
+  readonly partition?: number
   readonly fromOffset: number
   readonly toOffset: number
   readonly records: number
@@ -82,6 +87,7 @@ export class StateManager {
     const backends = new Map<string, BytesKeyValueBackend>()
     try {
       for (const spec of stores) {
+        if (this.options.globalStores?.has(spec.name) === true) continue
         const backend = await this.open(spec, lock)
         backends.set(spec.name, backend)
         if (spec.logging) await this.restore(spec, taskId, backend)
@@ -96,6 +102,7 @@ export class StateManager {
     this.tasks.set(key, { lock, backends, handedOut })
     const release = (): void => this.release(taskId)
     const openStore = (spec: StoreSpec, task: StoreOpenContext): KeyValueStoreImpl<unknown, unknown> => {
+      if (this.options.globalStores?.has(spec.name) === true) return this.options.globalStores.view(spec.name)
       const backend = backends.get(spec.name)
       if (backend === undefined) throw new Error(`store ${spec.name} was not prepared for task ${taskId.subtopology}_${taskId.partition}`)
       handedOut.add(spec.name)

@@ -38,6 +38,7 @@ import { resolveStreamsAppConfig, type StreamsAppConfig, type StreamsAppConfigIn
 import { TaskFailure, TaskManager } from './task-manager.js'
 import { prepareTopics, type TopicPlan } from './topic-plan.js'
 import { StateManager, type RestoreReport } from './state-manager.js'
+import { GlobalState } from './global-state.js'
 import { StateDirectory } from './state-dir.js'
 import { compositeReadOnlyStore } from '../state/composite-store.js'
 import type { KeyValueStore, ReadOnlyKeyValueStore } from '../state/key-value-store.js'
@@ -48,6 +49,7 @@ import { RocksDbResources } from '../state/rocksdb/rocksdb-resources.js'
 interface Running {
   readonly plan: TopicPlan
   readonly state: StateManager
+  readonly global: GlobalState
   readonly directory: StateDirectory
   readonly admin: Admin
   readonly consumer: Consumer
@@ -62,7 +64,9 @@ export class StreamsApp {
   readonly state$: Observable<StreamsAppState>
   /**
    * One report per store restore (a task's store brought up to its changelog's end before the
-   * task processes): store, task, offsets, records replayed and seconds taken.
+   * task processes): store, task, offsets, records replayed and seconds taken. A global store
+   * reports once per partition of its topic (task `global`, with `partition`) when `start()` has
+   * brought it to the topic's end.
    */
   readonly restore$: Observable<RestoreReport>
   readonly #restores = new Subject<RestoreReport>()
@@ -91,6 +95,8 @@ export class StreamsApp {
   readonly #purgeable = new Map<string, { topic: string; partition: number; offset: number }>()
   #transactionOpen = false
   readonly #replacements = new Map<string, number>()
+  /** Why the global stores' loop died: the app fails with it. */
+  #globalFailure: unknown
 
   /** @throws `CONFIG_INVALID` listing every invalid option. */
   constructor(topology: Topology, config: StreamsAppConfigInput) {
@@ -114,9 +120,12 @@ export class StreamsApp {
   }
 
   /**
-   * Checks and creates topics, joins the group and starts processing (in the background: the
-   * state moves to `RUNNING` once tasks are assigned).
-   * @throws `STREAMS_ILLEGAL_STATE` unless `CREATED`; `STREAMS_MISSING_SOURCE_TOPIC`;
+   * Checks and creates topics, brings the global stores to the ends of their topics (before any
+   * task exists), joins the group and starts processing (in the background: the state moves to
+   * `RUNNING` once tasks are assigned).
+   * @throws `STREAMS_ILLEGAL_STATE` unless `CREATED`; `STREAMS_MISSING_SOURCE_TOPIC` (global
+   *   stores' topics included); a global store's failure to open or to read its topic (for
+   *   instance `STREAMS_DESERIALIZATION_FAILED`);
    *   `STREAMS_TOPOLOGY_INVALID` (an internal topic that exists with another partition count).
    */
   async start(): Promise<void> {
@@ -127,6 +136,7 @@ export class StreamsApp {
     const admin = c.client.admin()
     let consumer: Consumer | undefined
     let producer: Producer | undefined
+    let globalState: GlobalState | undefined
     try {
       const plan = await prepareTopics(this.#definition, c.applicationId, admin)
       const exactlyOnce = c.processingGuarantee === 'exactly-once'
@@ -149,6 +159,24 @@ export class StreamsApp {
       const collector = new ProducerCollector(producer, admin, this.#handlers, () => this.beginTransactionIfNeeded())
       for (const [topic, partitions] of plan.partitionCounts) collector.learn(topic, partitions)
       let resources: RocksDbResources | undefined
+      globalState = new GlobalState({
+        definition: this.#definition,
+        client: c.client,
+        applicationId: c.applicationId,
+        clientId,
+        stateDir: c.stateDir,
+        exactlyOnce,
+        resources: () => (resources ??= new RocksDbResources(c.rocksDb)),
+        partitionCount: (topic) => plan.partitionCounts.get(topic),
+        collector,
+        handlers: this.#handlers,
+        clock: c.clock,
+        pollMs: c.pollMs,
+        maxPollRecords: c.maxPollRecords,
+        commitIntervalMs: c.commitIntervalMs,
+        onRestored: (report) => this.#restores.next(report),
+        onFailure: (err) => this.onGlobalFailure(err),
+      })
       const directory = this.stateDirectory()
       const state = new StateManager({
         client: c.client,
@@ -158,6 +186,7 @@ export class StreamsApp {
         resources: () => (resources ??= new RocksDbResources(c.rocksDb)),
         collector,
         onRestored: (report) => this.#restores.next(report),
+        globalStores: globalState,
       })
       const tasks = new TaskManager({
         definition: this.#definition,
@@ -169,7 +198,16 @@ export class StreamsApp {
         maxTaskIdleMs: c.maxTaskIdleMs,
         state,
       })
-      this.#running = { plan, state, directory, admin, consumer, producer, collector, tasks, assignor }
+      this.#running = { plan, state, global: globalState, directory, admin, consumer, producer, collector, tasks, assignor }
+      // No task may process before the global stores have reached the ends of their topics.
+      await globalState.bootstrap(this.#abort.signal)
+      if (this.#stopping) {
+        // close() came during the bootstrap, found no loop to stop and ended the app.
+        await this.closeClients(this.#running)
+        this.#running = undefined
+        return
+      }
+      globalState.run()
       await consumer.subscribe({
         topics: plan.subscription,
         listener: {
@@ -180,7 +218,7 @@ export class StreamsApp {
       })
     } catch (err) {
       this.#running = undefined
-      await Promise.allSettled([consumer?.close(), producer?.close(), admin.close()])
+      await Promise.allSettled([consumer?.close(), producer?.close(), admin.close(), globalState?.close()])
       this.transition('PENDING_ERROR')
       this.toError(err)
       throw err
@@ -244,6 +282,7 @@ export class StreamsApp {
     return compositeReadOnlyStore<K, V>(() => {
       const run = this.#running
       if (run === undefined || this.state !== 'RUNNING') throw streamsError('STREAMS_ILLEGAL_STATE', `store ${name} is not queryable while the app is ${this.state}`, { store: name, state: this.state })
+      if (run.global.has(name)) return [run.global.readable<K, V>(name)]
       return run.tasks.storesNamed(name).map((s) =>
         timestamped ? plainValueFacade(s as unknown as KeyValueStore<K, ValueAndTimestamp<V>>, () => this.#config.clock.nowMs()) : (s as unknown as KeyValueStore<K, V>),
       )
@@ -258,6 +297,7 @@ export class StreamsApp {
     try {
       while (!this.#stopping) {
         const records = await run.consumer.poll({ timeoutMs: c.pollMs, signal: this.#abort.signal })
+        if (this.#globalFailure !== undefined) throw this.#globalFailure
         if (this.#stopping) {
           // Records of the last poll are not processed: the commit below stops before them.
           break
@@ -511,6 +551,13 @@ export class StreamsApp {
     await run.consumer.close()
     await run.producer.close()
     await run.admin.close()
+    await run.global.close()
+  }
+
+  /** The global stores' loop died: the main loop, woken from its poll, fails the app with the error. */
+  private onGlobalFailure(err: unknown): void {
+    this.#globalFailure ??= err
+    this.#abort.abort()
   }
 
   private toError(cause: unknown): void {

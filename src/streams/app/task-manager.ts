@@ -237,7 +237,7 @@ export class TaskManager {
 
   private async newTask(subtopology: number, partition: number): Promise<StreamTask> {
     const { definition, plan, applicationId, collector, handlers, nowMs, maxTaskIdleMs, state } = this.options
-    const nodes = definition.subtopologies()[subtopology]?.nodes ?? []
+    const nodes = definition.subtopologies().find((s) => s.id === subtopology)?.nodes ?? []
     const storeNames = new Set(nodes.flatMap((n) => (n.kind === 'processor' ? n.stores : [])))
     const specs = [...storeNames].flatMap((name) => {
       const spec = definition.stores.get(name)

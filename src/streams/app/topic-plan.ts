@@ -1,14 +1,16 @@
 /**
  * What the app checks and creates on the log before it joins its group (Kafka Streams'
  * `InternalTopicManager` and `RepartitionTopics`):
- * - every named source topic exists (else `STREAMS_MISSING_SOURCE_TOPIC`, listing them all);
+ * - every named source topic exists, global stores' topics included (else
+ *   `STREAMS_MISSING_SOURCE_TOPIC`, listing them all);
  * - every internal topic exists as `<applicationId>-<name>`, created with its partition count —
  *   the declared one, else that of the source topics of the sub-topology writing it (the largest;
  *   through chains of repartition topics) — and Kafka's repartition settings (`delete`, kept until
  *   the app purges what it committed); an existing one with another count is refused;
  * - the named source topics of one sub-topology have the same number of partitions
  *   (`STREAMS_COPARTITION_MISMATCH`): its tasks read partition p of each;
- * - the subscription: the source topics by name, or one RegExp when any source uses a pattern.
+ * - the subscription: the source topics by name, or one RegExp when any source uses a pattern
+ *   (global stores' topics are not subscribed: every instance reads them whole, without the group).
  */
 import type { Admin, TopicInfo } from '../../log/index.js'
 import { streamsError } from '../errors.js'
@@ -49,6 +51,8 @@ export async function prepareTopics(definition: TopologyDefinition, applicationI
     topics: s.sources.flatMap((src) => src.topics.map(resolve)),
     patterns: s.sources.flatMap((src) => (src.pattern === undefined ? [] : [src.pattern])),
   }))
+  // By id, not by position: ids skip those of global stores.
+  const byId = new Map(subtopologies.map((s) => [s.id, s]))
 
   const existing = new Set(await admin.listTopics())
   const counts = new Map<string, number>()
@@ -60,9 +64,10 @@ export async function prepareTopics(definition: TopologyDefinition, applicationI
   const patterns = subtopologies.flatMap((s) => s.patterns)
   const matched = [...existing].filter((t) => patterns.some((p) => matchesWhole(p, t)))
   const sinkTopics = [...definition.nodes.values()].flatMap((n) => (n.kind === 'sink' && typeof n.topic === 'string' ? [resolve(n.topic)] : []))
-  await describe([...subtopologies.flatMap((s) => s.topics), ...matched, ...sinkTopics])
+  const globalTopics = [...definition.globalStores.values()].map((g) => g.topic)
+  await describe([...subtopologies.flatMap((s) => s.topics), ...matched, ...sinkTopics, ...globalTopics])
 
-  const missing = [...new Set(subtopologies.flatMap((s) => s.topics))].filter((t) => !internalName(t, applicationId, internal) && !existing.has(t))
+  const missing = [...new Set([...subtopologies.flatMap((s) => s.topics), ...globalTopics])].filter((t) => !internalName(t, applicationId, internal) && !existing.has(t))
   if (missing.length > 0) {
     throw streamsError('STREAMS_MISSING_SOURCE_TOPIC', `source topic(s) ${missing.join(', ')} do not exist: create them before starting the app`, {
       topics: missing.join(','),
@@ -83,7 +88,7 @@ export async function prepareTopics(definition: TopologyDefinition, applicationI
     progress = false
     for (const [name] of pending) {
       const writers = definition.subtopologies().filter((s) => s.sinks.some((k) => typeof k.topic === 'string' && resolve(k.topic) === name))
-      const inputs = writers.flatMap((w) => subtopologies[w.id]?.topics ?? []).concat(writers.flatMap((w) => matched.filter((t) => subtopologies[w.id]?.patterns.some((p) => matchesWhole(p, t)))))
+      const inputs = writers.flatMap((w) => byId.get(w.id)?.topics ?? []).concat(writers.flatMap((w) => matched.filter((t) => byId.get(w.id)?.patterns.some((p) => matchesWhole(p, t)))))
       const known = inputs.map(countOf)
       if (inputs.length > 0 && known.every((c) => c !== undefined)) {
         internalCounts.set(name, Math.max(...(known as number[])))
@@ -120,7 +125,7 @@ export async function prepareTopics(definition: TopologyDefinition, applicationI
     if (!spec.logging) continue
     const owner = definition.subtopologies().find((s) => s.nodes.some((n) => n.kind === 'processor' && n.stores.includes(spec.name)))
     if (owner === undefined) continue
-    const own = subtopologies[owner.id]
+    const own = byId.get(owner.id)
     const inputs = [...(own?.topics ?? []), ...matched.filter((t) => own?.patterns.some((p) => matchesWhole(p, t)) === true)]
     const partitions = Math.max(0, ...inputs.map((t) => internalCounts.get(t) ?? counts.get(t) ?? 0))
     if (partitions > 0) changelogs.set(changelogTopicOf(applicationId, spec.name), { partitions, configs: { ...CHANGELOG_TOPIC_CONFIGS, ...spec.changelogConfigs } })

@@ -7,7 +7,7 @@
 import { streamsError } from '../errors.js'
 import type { StoreSpec } from '../state/stores.js'
 import type { InternalTopicSpec } from '../topology/node-spec.js'
-import { Topology, addInternalTopic, type AddProcessorOptions, type AddSinkOptions, type AddSourceOptions } from '../topology/topology.js'
+import { Topology, addInternalTopic, type AddGlobalStoreOptions, type AddProcessorOptions, type AddSinkOptions, type AddSourceOptions } from '../topology/topology.js'
 
 type GraphNode =
   | { readonly kind: 'source'; readonly options: AddSourceOptions<unknown, unknown> }
@@ -15,6 +15,7 @@ type GraphNode =
   | { readonly kind: 'sink'; readonly options: AddSinkOptions<unknown, unknown> }
   | { readonly kind: 'internal-topic'; readonly spec: InternalTopicSpec }
   | { readonly kind: 'store'; readonly spec: StoreSpec }
+  | { readonly kind: 'global-store'; readonly options: AddGlobalStoreOptions<unknown, unknown, unknown, unknown> }
 
 /** Kafka's generated-name prefixes (streams anchor A.1). */
 export const NAME_PREFIX = {
@@ -101,6 +102,16 @@ export class InternalStreamsBuilder {
     this.graph.push({ kind: 'store', spec })
   }
 
+  /** A global store with its source and processor (`builder.globalTable`). */
+  addGlobalStore(options: AddGlobalStoreOptions<unknown, unknown, unknown, unknown>): void {
+    const store = options.store.name
+    if (this.storeNames.has(store)) throw streamsError('STREAMS_TOPOLOGY_INVALID', `state store ${store} is added twice`, { store })
+    this.claim(options.sourceName)
+    this.claim(options.processorName)
+    this.storeNames.add(store)
+    this.graph.push({ kind: 'global-store', options })
+  }
+
   /** A new `Topology` of everything added so far (the builder may go on growing). */
   build(): Topology {
     const topology = new Topology()
@@ -120,6 +131,9 @@ export class InternalStreamsBuilder {
           break
         case 'store':
           topology.addStateStore(node.spec)
+          break
+        case 'global-store':
+          topology.addGlobalStore(node.options)
           break
       }
     }

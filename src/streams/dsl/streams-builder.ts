@@ -14,7 +14,11 @@ import { Serdes, type Serde } from '../../serdes/index.js'
 import { streamsError } from '../errors.js'
 import type { TimestampExtractor } from '../topology/node-spec.js'
 import type { Topology } from '../topology/topology.js'
-import type { KeyValueStoreSpec, StoreSpec } from '../state/stores.js'
+import { Stores, type KeyValueStoreSpec, type StoreSpec } from '../state/stores.js'
+import { valueAndTimestampSerde } from '../state/value-and-timestamp.js'
+import type { Processor } from '../processor/processor.js'
+import { GlobalKTableImpl, type GlobalKTable } from './global-ktable.js'
+import { tableSourceProcessor } from './operators/table-source.js'
 import { InternalStreamsBuilder, NAME_PREFIX } from './internal-builder.js'
 import type { KStream, KTable } from './kstream.js'
 import { KStreamImpl, newStream } from './kstream-impl.js'
@@ -67,6 +71,37 @@ export class StreamsBuilder {
       materialized,
       newStream,
     })
+  }
+
+  /**
+   * A table of every partition of `topic`, held whole by every app instance (Kafka
+   * `builder.globalTable`): each record an upsert of its key, a `null` value a deletion, a `null`
+   * key skipped. The app reads the topic to its end before any task processes, then follows it
+   * while it runs; the topic is the store's changelog (logging is always off). Serdes default to
+   * `Serdes.bytes()`; the store (`materialized.name`, else `<topic>-STATE-STORE-<n>`) is RocksDB
+   * unless `materialized.backend` says otherwise. Nodes are named as Kafka names them:
+   * `consumed.name` names the processor and `<name>-source` the source.
+   */
+  globalTable<K = Uint8Array, V = Uint8Array>(topic: string, consumed: Consumed<K, V> = {}, materialized: Materialized<K, V> = {}): GlobalKTable<K, V> {
+    const builder = this.#internal
+    const storeName = materialized.name ?? builder.newStoreName(`${topic}-`)
+    const sourceName = consumed.name === undefined ? builder.newName(NAME_PREFIX.source) : `${consumed.name}-source`
+    const processorName = builder.nameOr(consumed.name, NAME_PREFIX.tableSource)
+    const read = { key: consumed.key ?? (Serdes.bytes() as unknown as Serde<K>), value: consumed.value ?? (Serdes.bytes() as unknown as Serde<V>) }
+    const key = materialized.key ?? read.key
+    const value = materialized.value ?? read.value
+    const store = Stores.keyValue({ name: storeName, key, value: valueAndTimestampSerde(value), backend: materialized.backend, logging: false, caching: materialized.caching })
+    builder.addGlobalStore({
+      store: { ...store, timestamped: true } as unknown as StoreSpec,
+      sourceName,
+      topic,
+      key: read.key as Serde<unknown>,
+      value: read.value as Serde<unknown>,
+      timestampExtractor: consumed.timestampExtractor as TimestampExtractor<unknown, unknown> | undefined,
+      processorName,
+      processor: tableSourceProcessor<K, V>(storeName) as unknown as () => Processor<unknown, unknown, never, never>,
+    })
+    return new GlobalKTableImpl<K, V>({ storeName, keySerde: key, valueSerde: value })
   }
 
   /**

@@ -16,6 +16,11 @@
  * topic; a record written to a topic the topology also reads (a repartition topic, or a user topic
  * read back) is fed back in at once. Stream-time punctuations run after each piped record,
  * wall-clock ones on `advanceWallClockTime`.
+ *
+ * Global stores (`builder.globalTable`, `Topology#addGlobalStore`) are kept apart from the task,
+ * as an app keeps them: a record piped into a global store's topic updates the store before the
+ * call returns and moves no stream time; processors read the store (read-only) when they name it
+ * in their `stores`, and `getKeyValueStore` returns it.
  */
 import type { RecordHeader } from '../../log/index.js'
 import type { Deserializer, Serializer } from '../../serdes/index.js'
@@ -31,6 +36,7 @@ import {
 } from '../runtime/error-handlers.js'
 import type { OutputRecord, RecordCollector } from '../runtime/record-collector.js'
 import { StreamTask } from '../runtime/stream-task.js'
+import { GlobalStoreUpdater } from '../runtime/global-store-updater.js'
 import { InMemoryKeyValueBackend } from '../state/memory/in-memory-backend.js'
 import { KeyValueStoreImpl } from '../state/key-value-store-impl.js'
 import type { KeyValueStore } from '../state/key-value-store.js'
@@ -66,6 +72,8 @@ export class TopologyTestDriver {
   readonly applicationId: string
   private wallClockMs: number
   private readonly task: StreamTask
+  /** Global stores by topic. */
+  private readonly globals = new Map<string, GlobalStoreUpdater>()
   private readonly outputs = new Map<string, OutputRecord[]>()
   private readonly pending: OutputRecord[] = []
   private readonly nextOffset = new Map<string, number>()
@@ -91,6 +99,10 @@ export class TopologyTestDriver {
       },
       partitionCount: () => 1,
     }
+    for (const global of definition.globalStores.values()) {
+      const backend = new InMemoryKeyValueBackend(global.store.name)
+      this.globals.set(global.topic, new GlobalStoreUpdater({ global, backend, applicationId: this.applicationId, collector, handlers, nowMs: () => this.wallClockMs }))
+    }
     this.task = new StreamTask({
       id: { subtopology: 0, partition: 0 },
       applicationId: this.applicationId,
@@ -103,6 +115,8 @@ export class TopologyTestDriver {
       // Every store runs on the in-memory backend here (whatever the topology asks for): the
       // driver is synchronous and keeps no files; the store semantics above the backend are the same.
       openStore: (spec, task) => {
+        const global = this.globalNamed(spec.name)
+        if (global !== undefined) return global.view()
         const topic = changelogTopicOf(this.applicationId, spec.name)
         return new KeyValueStoreImpl(spec, new InMemoryKeyValueBackend(spec.name), {
           topic,
@@ -123,7 +137,7 @@ export class TopologyTestDriver {
    */
   createInputTopic<K, V>(topic: string, key: Serializer<K>, value: Serializer<V>, options: TestInputTopicOptions = {}): TestInputTopic<K, V> {
     this.checkOpen()
-    if (this.task.sourceFor(topic) === undefined) {
+    if (this.task.sourceFor(topic) === undefined && !this.globals.has(topic)) {
       throw streamsError('STREAMS_UNKNOWN_TOPIC', `no source of the topology reads ${topic}`, { topic })
     }
     return new TestInputTopic(topic, key, value, (t, k, v, ts, h) => this.pipe(t, k, v, ts, h), this.wallClockMs, options)
@@ -155,6 +169,8 @@ export class TopologyTestDriver {
    * or `undefined` when the topology has none of that name.
    */
   getKeyValueStore<K, V>(name: string): KeyValueStore<K, V> | undefined {
+    const global = this.globalNamed(name)
+    if (global !== undefined) return global.readable<K, V>()
     const store = this.task.stores.find((s) => s.name === name)
     if (store === undefined || store.spec.layout !== undefined) return undefined
     if (store.spec.timestamped === true) return plainValueFacade(store as unknown as KeyValueStore<K, ValueAndTimestamp<V>>, () => this.wallClockMs)
@@ -163,6 +179,8 @@ export class TopologyTestDriver {
 
   /** An aggregation's store with each value's timestamp (Kafka `getTimestampedKeyValueStore`). */
   getTimestampedKeyValueStore<K, V>(name: string): KeyValueStore<K, ValueAndTimestamp<V>> | undefined {
+    const global = this.globalNamed(name)
+    if (global !== undefined) return global.timestamped<K, V>()
     const store = this.task.stores.find((s) => s.name === name)
     return store?.spec.timestamped === true && store.spec.layout === undefined ? (store as unknown as KeyValueStore<K, ValueAndTimestamp<V>>) : undefined
   }
@@ -205,7 +223,11 @@ export class TopologyTestDriver {
   close(): void {
     if (this.closed) return
     this.closed = true
-    this.task.close()
+    try {
+      this.task.close()
+    } finally {
+      for (const global of this.globals.values()) global.close()
+    }
   }
 
   // ---------------------------------------------------------------- internals
@@ -225,6 +247,11 @@ export class TopologyTestDriver {
   private enqueue(topic: string, key: Uint8Array | null, value: Uint8Array | null, timestampMs: number, headers: readonly RecordHeader[]): void {
     const offset = this.nextOffset.get(topic) ?? 0
     this.nextOffset.set(topic, offset + 1)
+    const global = this.globals.get(topic)
+    if (global !== undefined) {
+      global.apply([{ topic, partition: 0, offset, timestampMs, key, value, headers }])
+      return
+    }
     this.task.addRecords([{ topic, partition: 0, offset, timestampMs, key, value, headers }])
     // One record at a time, stream-time punctuation and a commit after each (as Kafka's driver):
     // with caching, a table's update reaches its output after every record.
@@ -244,9 +271,14 @@ export class TopologyTestDriver {
       for (const record of batch) {
         this.outputQueue(record.topic).push(record)
         this.everProduced.add(record.topic)
-        if (this.task.sourceFor(record.topic) !== undefined) this.enqueue(record.topic, record.key, record.value, record.timestampMs, record.headers)
+        if (this.task.sourceFor(record.topic) !== undefined || this.globals.has(record.topic)) this.enqueue(record.topic, record.key, record.value, record.timestampMs, record.headers)
       }
     }
+  }
+
+  private globalNamed(name: string): GlobalStoreUpdater | undefined {
+    for (const global of this.globals.values()) if (global.name === name) return global
+    return undefined
   }
 
   private outputQueue(topic: string): OutputRecord[] {

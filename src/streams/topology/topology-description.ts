@@ -17,8 +17,19 @@
  *
  * Nodes (and each node's neighbour lists) are ordered as Kafka orders them: larger sub-tree
  * first (the node plus everything downstream of it), then by name — so sources lead and sinks
- * trail. Internal topics print without the application id prefix, as in Kafka.
+ * trail. Internal topics print without the application id prefix, as in Kafka. A global store
+ * prints in id order among the sub-topologies, as Kafka's does (no blank line after it):
+ *
+ * ```
+ *   Sub-topology: 0 for global store (will not generate tasks)
+ *     Source: KSTREAM-SOURCE-0000000001 (topics: [rates])
+ *       --> KTABLE-SOURCE-0000000002
+ *     Processor: KTABLE-SOURCE-0000000002 (stores: [rates-STATE-STORE-0000000000])
+ *       --> none
+ *       <-- KSTREAM-SOURCE-0000000001
+ * ```
  */
+import type { GlobalStoreSpec } from './global-store-spec.js'
 import type { NodeSpec } from './node-spec.js'
 import type { TopologyDefinition } from './topology-definition.js'
 
@@ -33,22 +44,40 @@ export interface SubtopologyDescription {
   readonly nodes: readonly NodeDescription[]
 }
 
+/** A global store (Kafka `TopologyDescription.GlobalStore`): its source and the processor keeping it. */
+export interface GlobalStoreDescription {
+  /** Numbered with the sub-topologies; it generates no tasks. */
+  readonly id: number
+  readonly source: Extract<NodeDescription, { readonly type: 'source' }>
+  readonly processor: Extract<NodeDescription, { readonly type: 'processor' }>
+}
+
 export class TopologyDescription {
   readonly subtopologies: readonly SubtopologyDescription[]
+  /** In id order. */
+  readonly globalStores: readonly GlobalStoreDescription[]
 
   /** @internal built by `Topology.describe()`. */
   constructor(definition: TopologyDefinition) {
     this.subtopologies = definition.subtopologies().map((s) => describeSubtopology(s.id, s.nodes))
+    const ids = definition.globalStoreIds()
+    this.globalStores = [...definition.globalStores.values()]
+      .map((g) => describeGlobalStore(ids.get(g.store.name) ?? -1, g))
+      .sort((a, b) => a.id - b.id)
   }
 
   toString(): string {
-    let out = 'Topologies:\n '
-    for (const s of this.subtopologies) {
-      out += `  Sub-topology: ${s.id}\n`
-      for (const node of s.nodes) out += `    ${nodeToString(node)}\n`
-      out += '\n'
-    }
-    return out
+    const parts = [
+      ...this.subtopologies.map((s) => ({ id: s.id, text: `Sub-topology: ${s.id}\n${s.nodes.map((n) => `    ${nodeToString(n)}\n`).join('')}\n` })),
+      ...this.globalStores.map((g) => ({
+        id: g.id,
+        text: `Sub-topology: ${g.id} for global store (will not generate tasks)\n    ${nodeToString(g.source)}\n    ${nodeToString(g.processor)}\n`,
+      })),
+    ]
+    return `Topologies:\n ${parts
+      .sort((a, b) => a.id - b.id)
+      .map((p) => `  ${p.text}`)
+      .join('')}`
   }
 }
 
@@ -92,6 +121,15 @@ function describeSubtopology(id: number, specs: readonly NodeSpec[]): Subtopolog
   })
   nodes.sort((a, b) => order(a.name, b.name))
   return { id, nodes }
+}
+
+function describeGlobalStore(id: number, spec: GlobalStoreSpec): GlobalStoreDescription {
+  const { source, processor } = spec
+  return {
+    id,
+    source: { type: 'source', name: source.name, topics: source.topics, pattern: undefined, successors: [processor.name], predecessors: [] },
+    processor: { type: 'processor', name: processor.name, stores: processor.stores, successors: [], predecessors: [source.name] },
+  }
 }
 
 /** Java's `Collection.toString()`: `[a, b]`. */

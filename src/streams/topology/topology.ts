@@ -28,7 +28,8 @@ import type {
   TimestampExtractor,
   TopicNameExtractor,
 } from './node-spec.js'
-import { computeSubtopologies, type Subtopology } from './subtopologies.js'
+import type { GlobalStoreSpec } from './global-store-spec.js'
+import { computeSubtopologies, type NodeGroups } from './subtopologies.js'
 import type { TopologyDefinition } from './topology-definition.js'
 import { TopologyDescription } from './topology-description.js'
 
@@ -55,6 +56,31 @@ export interface AddProcessorOptions<KIn, VIn, KOut, VOut> {
   readonly processor: () => Processor<KIn, VIn, KOut, VOut>
   /** State stores the processor uses. */
   readonly stores?: readonly string[]
+}
+
+/**
+ * A global store (Kafka `addGlobalStore`): `processor` keeps `store` from every partition of
+ * `topic`, on every app instance, before any task processes and for as long as the app runs.
+ */
+export interface AddGlobalStoreOptions<K, V, SK, SV> {
+  /** The store (from `Stores`), with `logging: false`: `topic` is its changelog. */
+  readonly store: KeyValueStoreSpec<SK, SV>
+  /** The name of the source node reading `topic`. */
+  readonly sourceName: string
+  readonly topic: string
+  /** Default `Serdes.bytes()`. */
+  readonly key?: Deserializer<K>
+  /** Default `Serdes.bytes()`. */
+  readonly value?: Deserializer<V>
+  /** Default: the record's own timestamp. */
+  readonly timestampExtractor?: TimestampExtractor<K, V>
+  /** The name of the processor node keeping the store. */
+  readonly processorName: string
+  /**
+   * Keeps the store: gets it with `context.getStateStore(store.name)` and puts each record's
+   * change into it (Kafka's state update processor). It has no children to forward to.
+   */
+  readonly processor: () => Processor<K, V, never, never>
 }
 
 export interface AddSinkOptions<K, V> {
@@ -103,17 +129,22 @@ export class Topology {
   readonly #nodes = new Map<string, NodeSpec>()
   readonly #internalTopics = new Map<string, InternalTopicSpec>()
   readonly #stores = new Map<string, StoreSpec>()
-  #subtopologies: readonly Subtopology[] | undefined
+  readonly #globalStores = new Map<string, GlobalStoreSpec>()
+  #groups: NodeGroups | undefined
 
   constructor() {
     const nodes = this.#nodes
     const internalTopics = this.#internalTopics
     const stores = this.#stores
+    const globalStores = this.#globalStores
+    const groups = (): NodeGroups => (this.#groups ??= computeSubtopologies(nodes, globalStores))
     definitions.set(this, {
       nodes,
       internalTopics,
       stores,
-      subtopologies: () => (this.#subtopologies ??= computeSubtopologies(nodes)),
+      globalStores,
+      subtopologies: () => groups().subtopologies,
+      globalStoreIds: () => groups().globalStoreIds,
     })
   }
 
@@ -127,13 +158,7 @@ export class Topology {
     if (topics !== undefined && topics.length === 0) {
       throw streamsError('STREAMS_TOPOLOGY_INVALID', `source ${name} has an empty topic list`, { node: name })
     }
-    for (const topic of topics ?? []) {
-      for (const other of this.#nodes.values()) {
-        if (other.kind === 'source' && other.topics.includes(topic)) {
-          throw streamsError('STREAMS_TOPOLOGY_INVALID', `topic ${topic} is read by two sources (${other.name}, ${name})`, { node: name, topic })
-        }
-      }
-    }
+    for (const topic of topics ?? []) this.checkUnread(topic, name)
     const spec: SourceNodeSpec = {
       kind: 'source',
       name,
@@ -155,7 +180,48 @@ export class Topology {
   addStateStore<K, V>(spec: KeyValueStoreSpec<K, V>): this {
     if (this.#stores.has(spec.name)) throw streamsError('STREAMS_TOPOLOGY_INVALID', `state store ${spec.name} is added twice`, { store: spec.name })
     this.#stores.set(spec.name, spec as unknown as StoreSpec)
-    this.#subtopologies = undefined
+    this.#groups = undefined
+    return this
+  }
+
+  /**
+   * Adds a global store (Kafka `addGlobalStore`): a source reading every partition of `topic`
+   * and the processor keeping the store from it, on every app instance. They make no tasks and
+   * have no children; processors of the topology read the store (read-only) by naming it in their
+   * `stores`. The topic must exist when the app starts.
+   * @throws `STREAMS_TOPOLOGY_INVALID`: a node or store name used twice, an empty topic, a topic
+   *   another source reads, a store with logging enabled.
+   */
+  addGlobalStore<K = Uint8Array, V = Uint8Array, SK = unknown, SV = unknown>(options: AddGlobalStoreOptions<K, V, SK, SV>): this {
+    const { store, sourceName, processorName, topic } = options
+    this.checkNewName(sourceName)
+    this.checkNewName(processorName)
+    if (sourceName === processorName) throw streamsError('STREAMS_TOPOLOGY_INVALID', `node name ${sourceName} is used twice`, { node: sourceName })
+    if (typeof topic !== 'string' || topic.length === 0) throw streamsError('STREAMS_TOPOLOGY_INVALID', `global store source ${sourceName} needs a topic`, { node: sourceName })
+    this.checkUnread(topic, sourceName)
+    if (store.logging) {
+      throw streamsError('STREAMS_TOPOLOGY_INVALID', `global store ${store.name} must have logging disabled: its topic ${topic} is its changelog`, { store: store.name, topic })
+    }
+    if (typeof options.processor !== 'function') throw streamsError('STREAMS_TOPOLOGY_INVALID', `global store processor ${processorName} needs a processor supplier`, { node: processorName })
+    this.addStateStore(store)
+    const source: SourceNodeSpec = {
+      kind: 'source',
+      name: sourceName,
+      topics: Object.freeze([topic]),
+      pattern: undefined,
+      key: (options.key ?? Serdes.bytes()) as Deserializer<unknown>,
+      value: (options.value ?? Serdes.bytes()) as Deserializer<unknown>,
+      timestampExtractor: options.timestampExtractor as TimestampExtractor<unknown, unknown> | undefined,
+    }
+    const processor: ProcessorNodeSpec = {
+      kind: 'processor',
+      name: processorName,
+      parents: Object.freeze([sourceName]),
+      supplier: options.processor as unknown as () => Processor<unknown, unknown, unknown, unknown>,
+      stores: Object.freeze([store.name]),
+    }
+    this.#globalStores.set(store.name, Object.freeze({ store: store as unknown as StoreSpec, topic, source: Object.freeze(source), processor: Object.freeze(processor) }))
+    this.#groups = undefined
     return this
   }
 
@@ -203,18 +269,39 @@ export class Topology {
 
   private add(spec: NodeSpec): void {
     this.#nodes.set(spec.name, Object.freeze(spec))
-    this.#subtopologies = undefined
+    this.#groups = undefined
   }
 
   private checkNewName(name: string): void {
     if (typeof name !== 'string' || name.length === 0) throw streamsError('STREAMS_TOPOLOGY_INVALID', 'a node needs a non-empty name')
-    if (this.#nodes.has(name)) throw streamsError('STREAMS_TOPOLOGY_INVALID', `node name ${name} is used twice`, { node: name })
+    if (this.#nodes.has(name) || this.globalStoreOfNode(name) !== undefined) throw streamsError('STREAMS_TOPOLOGY_INVALID', `node name ${name} is used twice`, { node: name })
+  }
+
+  /** A topic is read by one source at most, global stores' included (Kafka's rule). */
+  private checkUnread(topic: string, name: string): void {
+    for (const other of this.#nodes.values()) {
+      if (other.kind === 'source' && other.topics.includes(topic)) {
+        throw streamsError('STREAMS_TOPOLOGY_INVALID', `topic ${topic} is read by two sources (${other.name}, ${name})`, { node: name, topic })
+      }
+    }
+    for (const global of this.#globalStores.values()) {
+      if (global.topic === topic) throw streamsError('STREAMS_TOPOLOGY_INVALID', `topic ${topic} is read by two sources (${global.source.name}, ${name})`, { node: name, topic })
+    }
+  }
+
+  /** The global store whose source or processor is named `name`. */
+  private globalStoreOfNode(name: string): GlobalStoreSpec | undefined {
+    for (const global of this.#globalStores.values()) if (global.source.name === name || global.processor.name === name) return global
+    return undefined
   }
 
   private checkParents(name: string, parents: readonly string[]): void {
     if (parents.length === 0) throw streamsError('STREAMS_TOPOLOGY_INVALID', `node ${name} has no parents`, { node: name })
     for (const parent of parents) {
       const spec = this.#nodes.get(parent)
+      if (spec === undefined && this.globalStoreOfNode(parent) !== undefined) {
+        throw streamsError('STREAMS_TOPOLOGY_INVALID', `node ${name} names ${parent} of a global store as its parent: global stores have no children`, { node: name, parent })
+      }
       if (spec === undefined) throw streamsError('STREAMS_TOPOLOGY_INVALID', `node ${name} names unknown parent ${parent}`, { node: name, parent })
       if (spec.kind === 'sink') throw streamsError('STREAMS_TOPOLOGY_INVALID', `node ${name} names sink ${parent} as its parent`, { node: name, parent })
     }
