@@ -81,6 +81,8 @@ export class StreamsBuilder {
    * `Serdes.bytes()`; the store (`materialized.name`, else `<topic>-STATE-STORE-<n>`) is RocksDB
    * unless `materialized.backend` says otherwise. Nodes are named as Kafka names them:
    * `consumed.name` names the processor and `<name>-source` the source.
+   * @throws `STREAMS_TOPOLOGY_INVALID` for an invalid store name or a name used twice; at
+   *   `build()`, for a topic another source reads.
    */
   globalTable<K = Uint8Array, V = Uint8Array>(topic: string, consumed: Consumed<K, V> = {}, materialized: Materialized<K, V> = {}): GlobalKTable<K, V> {
     const builder = this.#internal
