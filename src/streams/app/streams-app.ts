@@ -29,6 +29,7 @@ import { BehaviorSubject, Subject, type Observable } from 'rxjs'
 import { isMillraceError, type Admin, type Consumer, type OffsetToCommit, type Producer, type TopicPartition } from '../../log/index.js'
 import { streamsError } from '../errors.js'
 import type { ErrorHandlers } from '../runtime/error-handlers.js'
+import type { StreamsMetrics } from '../runtime/task-metrics.js'
 import { definitionOf, type Topology } from '../topology/topology.js'
 import type { TopologyDefinition } from '../topology/topology-definition.js'
 import { checkTransition, isTerminal, type StreamsAppState } from './app-state.js'
@@ -40,7 +41,12 @@ import { prepareTopics, type TopicPlan } from './topic-plan.js'
 import { StateManager, type RestoreReport } from './state-manager.js'
 import { GlobalState } from './global-state.js'
 import { StateDirectory } from './state-dir.js'
-import { compositeReadOnlyStore } from '../state/composite-store.js'
+import { compositeReadOnlySessionStore, compositeReadOnlyStore, compositeReadOnlyWindowStore } from '../state/composite-store.js'
+import type { KeyValueStoreImpl } from '../state/key-value-store-impl.js'
+import type { ReadOnlySessionStore, SessionStore } from '../state/session-store.js'
+import { plainWindowFacade, storeFace } from '../state/store-face.js'
+import type { StoreSpec } from '../state/stores.js'
+import type { ReadOnlyWindowStore, WindowStore } from '../state/window-store.js'
 import type { KeyValueStore, ReadOnlyKeyValueStore } from '../state/key-value-store.js'
 import { plainValueFacade } from '../state/timestamped-facade.js'
 import type { ValueAndTimestamp } from '../state/value-and-timestamp.js'
@@ -87,6 +93,8 @@ export class StreamsApp {
   readonly #abort = new AbortController()
   readonly #handlers: ErrorHandlers
   #running: Running | undefined
+  /** The task manager of the latest start: metrics stay readable after the app stops. */
+  #taskManager: TaskManager | undefined
   #loop: Promise<void> | undefined
   #stopping = false
   #lastCommitMs = 0
@@ -199,6 +207,7 @@ export class StreamsApp {
         state,
       })
       this.#running = { plan, state, global: globalState, directory, admin, consumer, producer, collector, tasks, assignor }
+      this.#taskManager = tasks
       // No task may process before the global stores have reached the ends of their topics.
       await globalState.bootstrap(this.#abort.signal)
       if (this.#stopping) {
@@ -273,12 +282,15 @@ export class StreamsApp {
    * Interactive query: store `name` over this instance's tasks (an aggregation's store shows plain
    * values). Reads only; the view follows rebalances (it always reads the current local tasks).
    * @throws `STREAMS_ILLEGAL_STATE` unless the app is `RUNNING` (Kafka: while rebalancing or
-   *   restoring stores are not queryable); `STREAMS_UNKNOWN_STORE` for a name the topology lacks.
+   *   restoring stores are not queryable); `STREAMS_UNKNOWN_STORE` for a name the topology lacks
+   *   or a window or session store.
    */
   keyValueStore<K, V>(name: string): ReadOnlyKeyValueStore<K, V> {
-    if (!this.#definition.stores.has(name)) throw streamsError('STREAMS_UNKNOWN_STORE', `the topology has no state store ${name}`, { store: name })
+    const spec = this.#definition.stores.get(name)
+    if (spec === undefined) throw streamsError('STREAMS_UNKNOWN_STORE', `the topology has no state store ${name}`, { store: name })
+    if (spec.layout !== undefined) throw streamsError('STREAMS_UNKNOWN_STORE', `store ${name} is a ${spec.layout.kind} store: query it with ${spec.layout.kind}Store()`, { store: name })
     if (this.state !== 'RUNNING') throw streamsError('STREAMS_ILLEGAL_STATE', `store ${name} is not queryable while the app is ${this.state}`, { store: name, state: this.state })
-    const timestamped = this.#definition.stores.get(name)?.timestamped === true
+    const timestamped = spec.timestamped === true
     return compositeReadOnlyStore<K, V>(() => {
       const run = this.#running
       if (run === undefined || this.state !== 'RUNNING') throw streamsError('STREAMS_ILLEGAL_STATE', `store ${name} is not queryable while the app is ${this.state}`, { store: name, state: this.state })
@@ -287,6 +299,58 @@ export class StreamsApp {
         timestamped ? plainValueFacade(s as unknown as KeyValueStore<K, ValueAndTimestamp<V>>, () => this.#config.clock.nowMs()) : (s as unknown as KeyValueStore<K, V>),
       )
     })
+  }
+
+  /**
+   * The app's metrics: records dropped on purpose (null keys or values into aggregations, records
+   * too late for their window), in total since the latest start and per current task.
+   */
+  metrics(): StreamsMetrics {
+    return this.#taskManager?.metrics() ?? { droppedRecordsTotal: 0, tasks: {} }
+  }
+
+  /**
+   * Interactive query: window store `name` (a windowed aggregation's, with plain values) over this
+   * instance's tasks.
+   * @throws `STREAMS_ILLEGAL_STATE` unless the app is `RUNNING`; `STREAMS_UNKNOWN_STORE` for a
+   *   name the topology lacks or a store that is not a window store.
+   */
+  windowStore<K, V>(name: string): ReadOnlyWindowStore<K, V> {
+    const spec = this.queryableSpec(name, 'window')
+    const layout = spec.layout as { readonly windowSizeMs: number; readonly retentionMs: number }
+    return compositeReadOnlyWindowStore<K, V>(
+      () =>
+        this.localStores(name).map((s) => {
+          const face = storeFace(s) as WindowStore<K, unknown>
+          return spec.timestamped === true ? plainWindowFacade(face as WindowStore<K, ValueAndTimestamp<V>>, () => this.#config.clock.nowMs()) : (face as WindowStore<K, V>)
+        }),
+      layout.windowSizeMs,
+      layout.retentionMs,
+    )
+  }
+
+  /**
+   * Interactive query: session store `name` (a session-windowed aggregation's) over this
+   * instance's tasks.
+   * @throws as `windowStore`, for a store that is not a session store.
+   */
+  sessionStore<K, V>(name: string): ReadOnlySessionStore<K, V> {
+    const spec = this.queryableSpec(name, 'session')
+    return compositeReadOnlySessionStore<K, V>(() => this.localStores(name).map((s) => storeFace(s) as SessionStore<K, V>), spec.layout?.retentionMs ?? 0)
+  }
+
+  private queryableSpec(name: string, kind: 'window' | 'session'): StoreSpec {
+    const spec = this.#definition.stores.get(name)
+    if (spec?.layout?.kind !== kind) throw streamsError('STREAMS_UNKNOWN_STORE', `the topology has no ${kind} store ${name}`, { store: name })
+    if (this.state !== 'RUNNING') throw streamsError('STREAMS_ILLEGAL_STATE', `store ${name} is not queryable while the app is ${this.state}`, { store: name, state: this.state })
+    return spec
+  }
+
+  /** The local instances of store `name`, at the time of the read. @throws `STREAMS_ILLEGAL_STATE` unless running. */
+  private localStores(name: string): KeyValueStoreImpl<unknown, unknown>[] {
+    const run = this.#running
+    if (run === undefined || this.state !== 'RUNNING') throw streamsError('STREAMS_ILLEGAL_STATE', `store ${name} is not queryable while the app is ${this.state}`, { store: name, state: this.state })
+    return run.tasks.storesNamed(name)
   }
 
   // ---------------------------------------------------------------- the loop

@@ -10,6 +10,7 @@ import type { ErrorHandlers } from '../runtime/error-handlers.js'
 import type { RecordCollector } from '../runtime/record-collector.js'
 import type { RecordQueue } from '../runtime/record-queue.js'
 import { StreamTask, matchesWhole } from '../runtime/stream-task.js'
+import type { StreamsMetrics } from '../runtime/task-metrics.js'
 import { changelogTopicOf } from '../state/stores.js'
 import type { KeyValueStoreImpl } from '../state/key-value-store-impl.js'
 import type { StateManager } from './state-manager.js'
@@ -37,7 +38,21 @@ export class TaskManager {
   /** The offsets last committed per partition: a commit sends only what moved. */
   private readonly committed = new Map<string, number>()
 
+  /** Records dropped by tasks closed since the manager started (`metrics()`). */
+  private droppedByClosedTasks = 0
+
   constructor(private readonly options: TaskManagerOptions) {}
+
+  /** The dropped-records counts: per current task, and in total since the manager started. */
+  metrics(): StreamsMetrics {
+    const tasks: Record<string, { droppedRecordsTotal: number }> = {}
+    let total = this.droppedByClosedTasks
+    for (const [key, task] of this.tasks) {
+      tasks[key] = { droppedRecordsTotal: task.context.droppedRecords }
+      total += task.context.droppedRecords
+    }
+    return { droppedRecordsTotal: total, tasks }
+  }
 
   get taskKeys(): string[] {
     return [...this.tasks.keys()].sort()
@@ -98,6 +113,7 @@ export class TaskManager {
     const task = this.tasks.get(key)
     if (task === undefined) return
     this.tasks.delete(key)
+    this.droppedByClosedTasks += task.context.droppedRecords
     for (const tp of this.partitionsOfTask.get(key) ?? []) {
       this.queueOfPartition.delete(tpKey(tp.topic, tp.partition))
       this.committed.delete(tpKey(tp.topic, tp.partition))

@@ -14,7 +14,7 @@ import { Serdes, type Serde } from '../../serdes/index.js'
 import { streamsError } from '../errors.js'
 import type { TimestampExtractor } from '../topology/node-spec.js'
 import type { Topology } from '../topology/topology.js'
-import { Stores, type KeyValueStoreSpec, type StoreSpec } from '../state/stores.js'
+import { Stores, type AnyStoreSpec, type StoreSpec } from '../state/stores.js'
 import { valueAndTimestampSerde } from '../state/value-and-timestamp.js'
 import type { Processor } from '../processor/processor.js'
 import { GlobalKTableImpl, type GlobalKTable } from './global-ktable.js'
@@ -110,7 +110,7 @@ export class StreamsBuilder {
    * Adds a state store (from `Stores`) for processors of `process()`/`processValues()` that name
    * it in `{ stores }`. @throws `STREAMS_TOPOLOGY_INVALID` for a name used twice.
    */
-  addStateStore<K, V>(spec: KeyValueStoreSpec<K, V>): this {
+  addStateStore<K, V>(spec: AnyStoreSpec<K, V>): this {
     this.#internal.addStateStore(spec as unknown as StoreSpec)
     return this
   }

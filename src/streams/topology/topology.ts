@@ -17,7 +17,7 @@ import type { Deserializer, Serializer } from '../../serdes/index.js'
 import { Serdes } from '../../serdes/index.js'
 import { streamsError } from '../errors.js'
 import type { Processor } from '../processor/processor.js'
-import type { KeyValueStoreSpec, StoreSpec } from '../state/stores.js'
+import type { AnyStoreSpec, KeyValueStoreSpec, StoreSpec } from '../state/stores.js'
 import type {
   InternalTopicSpec,
   NodeSpec,
@@ -177,7 +177,7 @@ export class Topology {
    * share a store run in one sub-topology (one task owns the store's partition).
    * @throws `STREAMS_TOPOLOGY_INVALID` for a store name used twice.
    */
-  addStateStore<K, V>(spec: KeyValueStoreSpec<K, V>): this {
+  addStateStore<K, V>(spec: AnyStoreSpec<K, V>): this {
     if (this.#stores.has(spec.name)) throw streamsError('STREAMS_TOPOLOGY_INVALID', `state store ${spec.name} is added twice`, { store: spec.name })
     this.#stores.set(spec.name, spec as unknown as StoreSpec)
     this.#groups = undefined
