@@ -34,6 +34,8 @@ interface Pending {
   timestampMs: number
   /** The committed value when the key was first changed since the last commit (for the flush listener). */
   readonly committed: Uint8Array | null
+  /** The change is a retention delete (`expire`): the flush listener does not hear of it. */
+  isExpiry: boolean
 }
 
 export interface KeyValueStoreRuntime {
@@ -117,10 +119,11 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
       this.pendingBytes += (v?.length ?? 0) - (previous.value?.length ?? 0)
       previous.value = v
       previous.timestampMs = timestampMs
+      previous.isExpiry = false
     } else {
       // The committed value is kept only for a table's flush listener (it was just read: a cache hit).
       const committed = this.spec.caching && this.flushListener !== undefined ? (this.committedBytes(k) ?? null) : null
-      this.pending.set(k, { value: v, timestampMs, committed })
+      this.pending.set(k, { value: v, timestampMs, committed, isExpiry: false })
       this.orderedPending?.set(k, true)
       this.pendingBytes += k.length + (v?.length ?? 0) + ENTRY_OVERHEAD_BYTES
     }
@@ -172,13 +175,28 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
     return this.backend.approximateNumEntries() + this.pending.size
   }
 
+  /**
+   * Deletes `key` for retention (the sweep of window and session stores): the tombstone reaches
+   * the changelog as any delete does, but not the flush listener — expiry is no update of a table
+   * (Kafka drops expired segments without forwarding anything). A key changed since the last
+   * commit is left for a sweep after it, so that change is flushed first: Kafka's cache forwards
+   * a change at flush even when the store below has expired it meanwhile.
+   */
+  expire(key: K): void {
+    const k = this.keyBytes(key)
+    if (this.pending.has(k)) return
+    this.put(key, null)
+    const p = this.pending.get(k)
+    if (p !== undefined) p.isExpiry = true
+  }
+
   /** Commit step 1: sends the buffered changes to the changelog and the flush listener (with caching). */
   flush(): void {
     if (!this.spec.caching || this.pending.size === 0) return
     const listener = this.flushListener
     for (const [k, p] of this.pending.entries()) {
       if (this.spec.logging) this.runtime.changelog?.(k, p.value, p.timestampMs)
-      if (listener !== undefined) {
+      if (listener !== undefined && !p.isExpiry) {
         const old = p.committed ?? undefined
         const key = this.spec.key.deserialize(this.runtime.topic, k) as K
         const newValue = p.value === null ? undefined : this.value(p.value)

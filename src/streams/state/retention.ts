@@ -2,8 +2,9 @@
  * Time-based retention of window and session stores, Kafka's segmented-store rule without the
  * segments: the store observes the largest time put (window start, session end); an entry whose
  * time is `retentionMs` or more below it is expired — invisible to reads and refused by puts at
- * once — and deleted (with changelog tombstones) by a sweep that runs once per half retention of
- * observed time. After a restart nothing is observed until the first put.
+ * once — and deleted (with changelog tombstones, and no update downstream of a caching table) by
+ * a sweep that runs once per half retention of observed time; an entry changed since the last
+ * commit waits for a later sweep, so its change is flushed first. After a restart nothing is observed until the first put.
  */
 import type { KeyValueStoreImpl } from './key-value-store-impl.js'
 
@@ -43,6 +44,6 @@ export class Retention {
     } finally {
       all.close()
     }
-    for (const key of expired) store.put(key, null)
+    for (const key of expired) store.expire(key)
   }
 }
