@@ -83,12 +83,20 @@ interface OpenStore {
   /** The updater's (it closes it); kept to wait for a RocksDB store's native close. */
   readonly backend: BytesKeyValueBackend
   readonly partitions: readonly TopicPartition[]
-  /** Where the bootstrap starts: partition → offset (the log start for partitions not listed). */
-  readonly from: ReadonlyMap<number, number>
   readonly positions: GlobalPositionsFile | undefined
   nextSequence: number
   /** The offsets of the last checkpoint (`p:offset,…`): an unchanged store is not checkpointed again. */
   checkpointed: string
+}
+
+/** One partition's bootstrap: from where the store's data reaches to the end offset when it began. */
+interface Bootstrap {
+  readonly store: string
+  readonly tp: TopicPartition
+  readonly from: number
+  readonly to: number
+  /** Records read (skipped ones included). */
+  records: number
 }
 
 const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`
@@ -126,63 +134,15 @@ export class GlobalState {
    *   failures of the records (see `GlobalStoreUpdater.apply`); log errors. Call `close()` after.
    */
   async bootstrap(signal: AbortSignal): Promise<void> {
-    const { definition, client, clock } = this.options
-    if (definition.globalStores.size === 0) return
-    const opening: Opening[] = []
-    try {
-      for (const global of definition.globalStores.values()) opening.push(await this.openBackend(global))
-      const consumer = (this.consumer = client.consumer({
-        clientId: `${this.options.clientId}-global-consumer`,
-        autoOffsetReset: 'earliest',
-        enableAutoCommit: false,
-        isolationLevel: this.options.exactlyOnce ? 'read_committed' : 'read_uncommitted',
-        maxPollRecords: this.options.maxPollRecords,
-      }))
-      const partitions = opening.flatMap((o) => this.partitionsOf(o.global.topic))
-      await consumer.assign(partitions)
-      const starts = new Map((await consumer.beginningOffsets(partitions)).map((o) => [tpKey(o.topic, o.partition), o.offset]))
-      const ends = new Map((await consumer.endOffsets(partitions)).map((o) => [tpKey(o.topic, o.partition), o.offset]))
-      for (const o of opening) {
-        const topic = o.global.topic
-        // A checkpoint beyond the end: the topic was deleted and made again since. Start over.
-        if ([...o.from].some(([p, offset]) => offset > (ends.get(tpKey(topic, p)) ?? 0))) await this.wipe(o, `its checkpoint is beyond the end of ${topic}`)
-      }
-      // Taken off the list first: from then on the updater owns the backend, even if it fails.
-      for (let o = opening.shift(); o !== undefined; o = opening.shift()) this.addStore(o)
-      const progress = new Map<string, { readonly store: string; readonly tp: TopicPartition; readonly from: number; readonly to: number; records: number }>()
-      for (const s of this.stores.values()) {
-        for (const tp of s.partitions) {
-          const key = tpKey(tp.topic, tp.partition)
-          const from = Math.max(s.from.get(tp.partition) ?? 0, starts.get(key) ?? 0)
-          consumer.seek(tp, from)
-          progress.set(key, { store: s.updater.name, tp, from, to: ends.get(key) ?? 0, records: 0 })
-        }
-      }
-      const began = performance.now()
-      this.lastCheckpointMs = clock.monotonicMs()
-      let behind = [...progress.values()].filter((p) => p.from < p.to)
-      while (behind.length > 0 && !signal.aborted) {
-        const records = await consumer.poll({ timeoutMs: this.options.pollMs, signal })
-        countByPartition(records, (topic, partition, n) => {
-          const p = progress.get(tpKey(topic, partition))
-          if (p !== undefined) p.records += n
-        })
-        this.apply(records)
-        const still: typeof behind = []
-        for (const p of behind) if ((await consumer.position(p.tp)) < p.to) still.push(p)
-        behind = still
-        await this.checkpointIfDue()
-      }
-      if (signal.aborted) return
-      await this.checkpoint()
-      const seconds = (performance.now() - began) / 1000
-      for (const p of progress.values()) {
-        this.options.onRestored({ store: p.store, taskId: GLOBAL_RESTORE_TASK, partition: p.tp.partition, fromOffset: p.from, toOffset: p.to, records: p.records, seconds })
-      }
-    } catch (err) {
-      // Backends no updater took yet are still ours to close; `close()` closes the rest.
-      for (const o of opening) o.backend.close()
-      throw err
+    if (this.options.definition.globalStores.size === 0) return
+    const began = performance.now()
+    const { consumer, progress } = await this.openStores()
+    await this.readToEnds(consumer, progress, signal)
+    if (signal.aborted) return
+    await this.checkpoint()
+    const seconds = (performance.now() - began) / 1000
+    for (const p of progress.values()) {
+      this.options.onRestored({ store: p.store, taskId: GLOBAL_RESTORE_TASK, partition: p.tp.partition, fromOffset: p.from, toOffset: p.to, records: p.records, seconds })
     }
   }
 
@@ -190,13 +150,12 @@ export class GlobalState {
   run(): void {
     const consumer = this.consumer
     if (consumer === undefined || this.loop !== undefined) return
-    const { clock, commitIntervalMs, pollMs } = this.options
     const signal = this.stop.signal
     this.loop = (async () => {
       try {
         while (!signal.aborted) {
-          this.apply(await consumer.poll({ timeoutMs: pollMs, signal }))
-          if (clock.monotonicMs() - this.lastCheckpointMs >= commitIntervalMs) await this.checkpoint()
+          this.apply(await consumer.poll({ timeoutMs: this.options.pollMs, signal }))
+          await this.checkpointIfDue()
         }
         await this.checkpoint()
       } catch (err) {
@@ -238,6 +197,68 @@ export class GlobalState {
 
   // ---------------------------------------------------------------- internals
 
+  /**
+   * Opens the stores and the consumer, and seeks each partition to where its store's data
+   * reaches; returns each partition's bootstrap, from there to its end offset now.
+   */
+  private async openStores(): Promise<{ consumer: Consumer; progress: Map<string, Bootstrap> }> {
+    const { definition, client } = this.options
+    const opening: Opening[] = []
+    try {
+      for (const global of definition.globalStores.values()) opening.push(await this.openBackend(global))
+      const consumer = (this.consumer = client.consumer({
+        clientId: `${this.options.clientId}-global-consumer`,
+        autoOffsetReset: 'earliest',
+        enableAutoCommit: false,
+        isolationLevel: this.options.exactlyOnce ? 'read_committed' : 'read_uncommitted',
+        maxPollRecords: this.options.maxPollRecords,
+      }))
+      const partitions = opening.flatMap((o) => this.partitionsOf(o.global.topic))
+      await consumer.assign(partitions)
+      const starts = new Map((await consumer.beginningOffsets(partitions)).map((o) => [tpKey(o.topic, o.partition), o.offset]))
+      const ends = new Map((await consumer.endOffsets(partitions)).map((o) => [tpKey(o.topic, o.partition), o.offset]))
+      for (const o of opening) {
+        const topic = o.global.topic
+        // A checkpoint beyond the end: the topic was deleted and made again since. Start over.
+        if ([...o.from].some(([p, offset]) => offset > (ends.get(tpKey(topic, p)) ?? 0))) await this.wipe(o, `its checkpoint is beyond the end of ${topic}`)
+      }
+      const progress = new Map<string, Bootstrap>()
+      // Taken off the list first: from then on the updater owns the backend, even if it fails.
+      for (let o = opening.shift(); o !== undefined; o = opening.shift()) {
+        for (const tp of this.addStore(o).partitions) {
+          const key = tpKey(tp.topic, tp.partition)
+          const from = Math.max(o.from.get(tp.partition) ?? 0, starts.get(key) ?? 0)
+          consumer.seek(tp, from)
+          progress.set(key, { store: o.spec.name, tp, from, to: ends.get(key) ?? 0, records: 0 })
+        }
+      }
+      return { consumer, progress }
+    } catch (err) {
+      // Backends no updater took yet are still ours to close; `close()` closes the rest.
+      for (const o of opening) o.backend.close()
+      throw err
+    }
+  }
+
+  /** Applies what the consumer reads until every partition has reached its bootstrap's end (or `signal` aborts). */
+  private async readToEnds(consumer: Consumer, progress: ReadonlyMap<string, Bootstrap>, signal: AbortSignal): Promise<void> {
+    this.lastCheckpointMs = this.options.clock.monotonicMs()
+    let behind = [...progress.values()].filter((p) => p.from < p.to)
+    while (behind.length > 0 && !signal.aborted) {
+      const records = await consumer.poll({ timeoutMs: this.options.pollMs, signal })
+      countByPartition(records, (topic, partition, n) => {
+        const p = progress.get(tpKey(topic, partition))
+        if (p !== undefined) p.records += n
+      })
+      this.apply(records)
+      const still: Bootstrap[] = []
+      // The position, not the last record: transaction markers and aborted records move it too.
+      for (const p of behind) if ((await consumer.position(p.tp)) < p.to) still.push(p)
+      behind = still
+      await this.checkpointIfDue()
+    }
+  }
+
   private open(name: string): OpenStore {
     const store = this.byName.get(name)
     if (store === undefined) throw streamsError('STREAMS_ILLEGAL_STATE', `global store ${name} is not open`, { store: name })
@@ -276,12 +297,13 @@ export class GlobalState {
     o.from = new Map()
   }
 
-  private addStore(o: Opening): void {
+  private addStore(o: Opening): OpenStore {
     const { applicationId, collector, handlers, clock } = this.options
     const updater = new GlobalStoreUpdater({ global: o.global, backend: o.backend, applicationId, collector, handlers, nowMs: () => clock.nowMs() })
-    const store: OpenStore = { updater, backend: o.backend, partitions: this.partitionsOf(o.global.topic), from: o.from, positions: o.positions, nextSequence: o.nextSequence, checkpointed: '' }
+    const store: OpenStore = { updater, backend: o.backend, partitions: this.partitionsOf(o.global.topic), positions: o.positions, nextSequence: o.nextSequence, checkpointed: '' }
     this.stores.set(o.global.topic, store)
     this.byName.set(updater.name, store)
+    return store
   }
 
   /** Hands each record to the updater of its topic (a poll returns runs of one partition). */

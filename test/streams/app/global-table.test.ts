@@ -1,3 +1,5 @@
+import { existsSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { Serdes } from '../../../src/serdes/index.js'
 import type { RestoreReport, StoreBackendKind, StreamsApp, Topology } from '../../../src/streams/index.js'
@@ -113,6 +115,26 @@ describe('a global table across restarts and instances', () => {
       expect(second.keyValueStore<string, number>('prices').get(product(99))).toBe(99)
       await second.close()
     }
+  })
+
+  it('rebuilds a RocksDB global store from its topic when its positions file lacks the checkpoint the store recorded', async () => {
+    const h = await harness()
+    await producePrices(h, 0, 60)
+    const first = await h.startApp(pricing('rocksdb'), { applicationId: 'lost-positions', commitIntervalMs: 20 })
+    await first.close()
+    const positions = join(h.dataDir, 'state', 'lost-positions', 'global', 'prices.positions')
+    expect(existsSync(positions)).toBe(true)
+    rmSync(positions)
+    await h.produce('prices', S, I, [{ key: product(0), value: null }])
+    const warnings: string[] = []
+    const second = h.app(pricing('rocksdb'), { applicationId: 'lost-positions', commitIntervalMs: 20, onWarning: (m) => warnings.push(m) })
+    const restores: RestoreReport[] = []
+    second.restore$.subscribe((r) => restores.push(r))
+    await second.start()
+    await h.waitFor(() => second.state === 'RUNNING', 'the second instance to run')
+    expect(warnings.filter((w) => w.includes('rebuilding global store prices'))).toHaveLength(1)
+    expect(globalRestores(restores).records).toBe(61)
+    expect(entries(second)).toBe(59)
   })
 
   it('is held whole by each of two instances of the app, and kept up to date in both', async () => {
