@@ -25,6 +25,7 @@ export type {
 } from './dsl/kstream.js'
 export type { GlobalKTable } from './dsl/global-ktable.js'
 export { TimeWindows } from './dsl/time-windows.js'
+export { SlidingWindows } from './dsl/sliding-windows.js'
 export type { EmitStrategy } from './dsl/operators/window-aggregate.js'
 export { Suppressed, BufferConfig } from './dsl/suppressed.js'
 export type { StrictBufferConfig, EagerBufferConfig, BufferFullPolicy, SuppressOptions } from './dsl/suppressed.js'

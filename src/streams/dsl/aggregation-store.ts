@@ -17,9 +17,11 @@ import type { InternalStreamsBuilder } from './internal-builder.js'
 import type { GroupedState } from './kgrouped-stream-impl.js'
 import { aggregateProcessor } from './operators/aggregate.js'
 import { windowAggregateProcessor, type EmitStrategy } from './operators/window-aggregate.js'
+import { slidingRetentionOf, slidingWindowAggregateProcessor } from './operators/sliding-window-aggregate.js'
 import type { Materialized } from './options.js'
 import { addRepartitionNodes } from './repartition-nodes.js'
 import type { TimeWindows } from './time-windows.js'
+import { SlidingWindows } from './sliding-windows.js'
 
 /**
  * Kafka names a repartition's nodes after its topic (`<topic>-filter`, `-sink`, `-source`) unless
@@ -56,7 +58,7 @@ export interface AggregationStore<K, VA> {
   readonly value: Serde<VA>
   readonly materialized: Materialized<K, VA>
   /** Set for a windowed aggregation: the store is keyed by `Windowed<K>`. */
-  readonly windows: TimeWindows | undefined
+  readonly windows: TimeWindows | SlidingWindows | undefined
 }
 
 /**
@@ -78,9 +80,12 @@ export function addAggregationStore<K, VA>(builder: InternalStreamsBuilder, stor
     return store.key
   }
   // Windowed results: a timestamped window store (key, then window start), retention as asked.
-  const retentionMs = retentionOf(windows, materialized.retentionMs)
-  builder.addStateStore({ ...Stores.window({ ...options, key: store.key, windowSizeMs: windows.sizeMs, retentionMs }), timestamped: true } as unknown as StoreSpec)
-  return Serdes.windowed(store.key, windows.sizeMs) as unknown as Serde<K>
+  // A sliding window's size is its time difference (it ends at start + difference, inclusive).
+  const sliding = windows instanceof SlidingWindows
+  const retentionMs = sliding ? slidingRetentionOf(windows, materialized.retentionMs) : retentionOf(windows, materialized.retentionMs)
+  const windowSizeMs = sliding ? windows.timeDifferenceMs : windows.sizeMs
+  builder.addStateStore({ ...Stores.window({ ...options, key: store.key, windowSizeMs, retentionMs }), timestamped: true } as unknown as StoreSpec)
+  return Serdes.windowed(store.key, windowSizeMs) as unknown as Serde<K>
 }
 
 /**
@@ -93,7 +98,12 @@ export function aggregationProcessor<K, V, VA>(
   combine: (key: K, value: V, previous: VA | undefined) => VA,
 ): () => Processor<unknown, unknown, unknown, unknown> {
   const { name, windows } = store
-  const supplier = windows === undefined ? aggregateProcessor<K, V, VA>(name, combine) : windowAggregateProcessor<K, V, VA>(name, windows, emit, combine)
+  const supplier =
+    windows === undefined
+      ? aggregateProcessor<K, V, VA>(name, combine)
+      : windows instanceof SlidingWindows
+        ? slidingWindowAggregateProcessor<K, V, VA>(name, windows, emit, combine)
+        : windowAggregateProcessor<K, V, VA>(name, windows, emit, combine)
   // Topology nodes hold processors with their types erased; the DSL's types guarantee neighbours agree.
   return supplier as unknown as () => Processor<unknown, unknown, unknown, unknown>
 }

@@ -12,6 +12,7 @@ import { countSerde } from './count-serde.js'
 import { NAME_PREFIX } from './internal-builder.js'
 import type { CogroupedKStream, KGroupedStream, KStream, KTable, TimeWindowedKStream } from './kstream.js'
 import { TimeWindows } from './time-windows.js'
+import { SlidingWindows } from './sliding-windows.js'
 import type { EmitStrategy } from './operators/window-aggregate.js'
 import type { StreamState } from './stream-state.js'
 import { KTableImpl } from './ktable-impl.js'
@@ -27,7 +28,7 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
   constructor(
     private readonly state: GroupedState<K, V>,
     /** Set for a windowed grouping (`windowedBy`): results are keyed by `Windowed<K>`. */
-    private readonly windows?: TimeWindows,
+    private readonly windows?: TimeWindows | SlidingWindows,
     private readonly emit: EmitStrategy = 'on-window-update',
   ) {}
 
@@ -39,8 +40,10 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     return new KGroupedStreamImpl<K, V>(this.state, this.windows, strategy) as unknown as TimeWindowedKStream<K, V>
   }
 
-  windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V> {
-    if (!(windows instanceof TimeWindows)) throw streamsError('STREAMS_TOPOLOGY_INVALID', 'windowedBy() takes TimeWindows (TimeWindows.ofSizeAndGrace(…))')
+  windowedBy(windows: TimeWindows | SlidingWindows): TimeWindowedKStream<K, V> {
+    if (!(windows instanceof TimeWindows || windows instanceof SlidingWindows)) {
+      throw streamsError('STREAMS_TOPOLOGY_INVALID', 'windowedBy() takes TimeWindows or SlidingWindows (TimeWindows.ofSizeAndGrace(…), SlidingWindows.ofTimeDifferenceAndGrace(…))')
+    }
     return new KGroupedStreamImpl<K, V>(this.state, windows) as unknown as TimeWindowedKStream<K, V>
   }
 

@@ -13,6 +13,7 @@ import type { FixedKeyProcessorSupplier, ProcessorSupplier } from '../processor/
 import type { StreamPartitioner, TopicNameExtractor } from '../topology/node-spec.js'
 import type { Serde, Windowed } from '../../serdes/index.js'
 import type { TimeWindows } from './time-windows.js'
+import type { SlidingWindows } from './sliding-windows.js'
 import type { EmitStrategy } from './operators/window-aggregate.js'
 import type { SuppressOptions, Suppressed } from './suppressed.js'
 import type { Grouped, KeyValue, Materialized, Named, Processed, Produced, Repartitioned } from './options.js'
@@ -80,8 +81,15 @@ export interface KStream<K, V> {
  * result's timestamp is the largest timestamp of the records that built it.
  */
 export interface KGroupedStream<K, V> {
-  /** Aggregations per key and time window (tumbling or hopping, see `TimeWindows`). */
-  windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>
+  /**
+   * Aggregations per key and time window: tumbling or hopping (`TimeWindows`), or sliding
+   * (`SlidingWindows`: windows `[start, start + difference]`, both ends inclusive, one per distinct
+   * set of records within the difference of each other; the store's retention is at least
+   * 2 × difference + grace, by default 1 ms more).
+   * @throws `STREAMS_TOPOLOGY_INVALID` for other windows (the aggregation throws it for a
+   *   retention below the minimum).
+   */
+  windowedBy(windows: TimeWindows | SlidingWindows): TimeWindowedKStream<K, V>
   /**
    * Starts a cogroup (Kafka `cogroup`, KIP-150): this and other grouped streams of the same key
    * folded into one aggregate per key, in one store, each stream with its own `aggregator`. See
