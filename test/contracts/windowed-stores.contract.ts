@@ -77,6 +77,13 @@ async function openSessionStore(harness: WindowedStoresHarness, caching: boolean
   return { store, changelog, commit: () => (kv.flush(), kv.commit(undefined)) }
 }
 
+/** The bytes a window store keeps for `key`'s window at `start`: key, then the start as int64 big-endian. */
+function storedKey(key: string, start: number): Buffer {
+  const time = Buffer.alloc(8)
+  time.writeBigInt64BE(BigInt(start))
+  return Buffer.concat([Buffer.from(key), time])
+}
+
 const starts = (it: KeyValueIterator<number, string>): string[] => [...it].map((e) => `${e.key}=${e.value}`)
 const windows = (it: KeyValueIterator<Windowed<string>, string>): string[] => [...it].map((e) => `${e.key.key}@${e.key.window.startMs}-${e.key.window.endMs}=${e.value}`)
 
@@ -190,7 +197,9 @@ export function windowedStoresContract(harness: WindowedStoresHarness): void {
                   const [key, start] = k.split('\u0001') as [string, string]
                   return { key, start: Number(start), value }
                 })
-                .sort((x, y) => Buffer.compare(Buffer.from(x.key), Buffer.from(y.key)) || x.start - y.start)
+                // The store orders by its byte keys, key bytes then start: a key that is a byte prefix of
+                // another can sort on either side of the other's windows (as in Kafka's layout).
+                .sort((x, y) => Buffer.compare(storedKey(x.key, x.start), storedKey(y.key, y.start)))
             for (const o of ops) {
               if (o.kind === 'put') {
                 store.put(o.key, o.value, o.start)

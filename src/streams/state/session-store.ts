@@ -3,8 +3,9 @@
  * session window `[start, end]` (both inclusive), for session-windowed aggregations. Reads are
  * synchronous; iterators must be closed (or ended by `for…of`).
  *
- * Order: by serialized key (unsigned bytes), then by session end, then start (Kafka's session key
- * layout); `backward…` reverses it. Sessions that ended longer than the store's retention before
+ * Order: by the stored bytes — serialized key, then session end, then start (Kafka's session key
+ * layout) — so one key's sessions are by end ascending; across keys, a key that is a byte prefix
+ * of another can sort among the other's sessions. `backward…` reverses it. Sessions that ended longer than the store's retention before
  * the latest session end put are not returned and are deleted as time passes.
  */
 import type { Windowed } from '../../serdes/index.js'

@@ -3,8 +3,9 @@
  * for windowed aggregations and for processors that keep time-bucketed state. Reads are
  * synchronous; iterators must be closed (or ended by `for…of`).
  *
- * Order: by serialized key (unsigned bytes), then by window start ascending (Kafka's key-first
- * window layout); `backward…` reverses it. Time ranges select by window **start**, both ends
+ * Order: by the stored bytes — serialized key, then window start (Kafka's key-first window
+ * layout) — so one key's windows are by start ascending; across keys, a key that is a byte prefix
+ * of another can sort among the other's windows. `backward…` reverses it. Time ranges select by window **start**, both ends
  * inclusive, as in Kafka. Windows older than the store's retention (relative to the latest window
  * start put) are not returned and are deleted as time passes.
  */
