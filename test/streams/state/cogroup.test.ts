@@ -100,7 +100,7 @@ describe('cogroup (KIP-150) through the test driver', () => {
     ])
   })
 
-  it('windowed by TimeWindows: one aggregate per key and window across the streams; records for closed windows dropped', () => {
+  it('windowed by TimeWindows: one aggregate per key and window across the streams; records for windows their stream closed dropped', () => {
     const { builder, totals } = windowedTotals(TimeWindows.ofSizeWithNoGrace(10))
     totals.toStream().to('per-window-out', { key: Serdes.windowed(S, 10), value: I })
     const d = driver(builder)
@@ -109,15 +109,19 @@ describe('cogroup (KIP-150) through the test driver', () => {
     clicksIn.pipeInput('a', 1, 1)
     viewsIn.pipeInput('a', 2, 5)
     clicksIn.pipeInput('a', 4, 12)
-    // Stream time 12 closed [0, 10) (no grace): dropped, whichever stream it comes from.
+    // Each input's aggregate processor keeps its own stream time, as Kafka's do (views count 10x): the views'
+    // is 5, so [0, 10) is still open for a view at 3 ...
     viewsIn.pipeInput('a', 8, 3)
+    // ... and closed (12 ≥ 10, no grace) for a click at 3: dropped.
+    clicksIn.pipeInput('a', 16, 3)
     clicksIn.pipeInput('b', 7, 19)
     expect(
       d
         .createOutputTopic('per-window-out', Serdes.windowed(S, 10), I)
         .readRecordsToList()
         .map((r) => `${r.key?.key}@[${r.key?.window.startMs},${r.key?.window.endMs})=${r.value} (ts ${r.timestampMs})`),
-    ).toEqual(['a@[0,10)=1 (ts 1)', 'a@[0,10)=21 (ts 5)', 'a@[10,20)=4 (ts 12)', 'b@[10,20)=7 (ts 19)'])
+    ).toEqual(['a@[0,10)=1 (ts 1)', 'a@[0,10)=21 (ts 5)', 'a@[10,20)=4 (ts 12)', 'a@[0,10)=101 (ts 5)', 'b@[10,20)=7 (ts 19)'])
+    expect(d.metrics().droppedRecordsTotal).toBe(1)
   })
 
   it('gives suppress(untilWindowCloses) a windowed cogroup: one final result per window', () => {

@@ -174,6 +174,27 @@ describe('windowed count through the test driver (streams anchor §2.7)', () => 
     )
   })
 
+  it("closes windows by the aggregation's own stream time: a record filtered out upstream closes nothing (Kafka's observedStreamTime)", () => {
+    const builder = new StreamsBuilder()
+    builder
+      .stream('in', { key: S, value: S })
+      .filter((key) => key !== 'skip')
+      .groupByKey()
+      .windowedBy(TimeWindows.ofSizeWithNoGrace(10))
+      .count({ name: 'counts', caching: false })
+    const d = new TopologyTestDriver(builder.build())
+    onTestFinished(() => d.close())
+    const input = d.createInputTopic('in', S, S)
+    input.pipeInput('A', 'v', 1)
+    input.pipeInput('skip', 'v', 50) // the task's stream time is 50 now, the aggregation's still 1
+    input.pipeInput('A', 'v', 3)
+    input.pipeInput('A', 'v', 12)
+    input.pipeInput('A', 'v', 4) // 10 <= 12: [0,10) closed by the aggregation's own time
+    expect(d.getWindowStore<string, number>('counts')?.fetch('A', 0)).toBe(2)
+    expect(d.getWindowStore<string, number>('counts')?.fetch('A', 10)).toBe(1)
+    expect(d.metrics().droppedRecordsTotal).toBe(1)
+  })
+
   it('deletes windows older than the retention as stream time passes, with tombstones in the changelog', () => {
     const builder = new StreamsBuilder()
     builder

@@ -1,8 +1,9 @@
 /**
  * Windowed `count` / `reduce` / `aggregate` (Kafka `KStreamWindowAggregate`): each record updates
- * every window holding its timestamp that is still open — `end > streamTime − grace`, stream time
- * including this record — and each update goes downstream as a `Change` of the `Windowed` key
- * (at once without caching; once per window per commit with caching). Records for closed windows
+ * every window holding its timestamp that is still open — `end > streamTime − grace`, where stream
+ * time is the processor's own (the largest timestamp it took, this record included) — and each
+ * update goes downstream as a `Change` of the `Windowed` key (at once without caching; once per
+ * window per commit with caching). Records for closed windows
  * are dropped, as are records with a `null` key or value, as in Kafka. The results live in a
  * timestamped window store, which deletes windows older than its retention.
  */
@@ -34,6 +35,8 @@ export function windowAggregateProcessor<K, V, VA>(
     let store: WindowStoreImpl<K, ValueAndTimestamp<VA>>
     /** On window close: the windows not emitted yet, by end time (few distinct ends: multiples of the advance). */
     const pendingByEnd = new Map<number, Windowed<K>[]>()
+    /** The largest timestamp of the records this processor took (−1 before any; again after a restart, as in Kafka). */
+    let observedStreamTimeMs = -1
     const track = (windowed: Windowed<K>): void => {
       let list = pendingByEnd.get(windowed.window.endMs)
       if (list === undefined) pendingByEnd.set(windowed.window.endMs, (list = []))
@@ -74,7 +77,10 @@ export function windowAggregateProcessor<K, V, VA>(
           context.recordDropped()
           return
         }
-        const closedBefore = context.currentStreamTimeMs() - windows.graceMs
+        // The processor's own stream time (Kafka's observedStreamTime): records dropped upstream,
+        // or by the checks above, do not close windows.
+        if (record.timestampMs > observedStreamTimeMs) observedStreamTimeMs = record.timestampMs
+        const closedBefore = observedStreamTimeMs - windows.graceMs
         for (const startMs of windows.windowStartsFor(record.timestampMs)) {
           const endMs = startMs + windows.sizeMs
           if (endMs <= closedBefore) {
