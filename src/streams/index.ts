@@ -25,6 +25,8 @@ export type {
 } from './dsl/kstream.js'
 export type { GlobalKTable } from './dsl/global-ktable.js'
 export { TimeWindows } from './dsl/time-windows.js'
+export { SessionWindows } from './dsl/session-windows.js'
+export type { SessionWindowedKStream } from './dsl/kstream.js'
 export { SlidingWindows } from './dsl/sliding-windows.js'
 export type { EmitStrategy } from './dsl/operators/window-aggregate.js'
 export { Suppressed, BufferConfig } from './dsl/suppressed.js'
@@ -59,6 +61,9 @@ export type { StateStore } from './processor/state-store.js'
 export { Stores } from './state/stores.js'
 export type { KeyValueStoreSpec, KeyValueStoreOptions, StoreBackendKind } from './state/stores.js'
 export type { KeyValueStore, ReadOnlyKeyValueStore, KeyValueIterator } from './state/key-value-store.js'
+export type { WindowStoreSpec, WindowStoreOptions, SessionStoreSpec, SessionStoreOptions } from './state/stores.js'
+export type { WindowStore, ReadOnlyWindowStore, WindowStoreIterator } from './state/window-store.js'
+export type { SessionStore, ReadOnlySessionStore } from './state/session-store.js'
 export type { ValueAndTimestamp } from './state/value-and-timestamp.js'
 
 export type {

@@ -56,6 +56,7 @@ describe('public entry points', () => {
       'DLQ_HEADERS',
       'Record',
       'STREAMS_APP_DEFAULTS',
+      'SessionWindows',
       'SlidingWindows',
       'Stores',
       'StreamsApp',

@@ -10,9 +10,11 @@ import { addAggregationStore, aggregationProcessor, groupedStreamInput, missingS
 import { CogroupedKStreamImpl } from './cogrouped-kstream-impl.js'
 import { countSerde } from './count-serde.js'
 import { NAME_PREFIX } from './internal-builder.js'
-import type { CogroupedKStream, KGroupedStream, KStream, KTable, TimeWindowedKStream } from './kstream.js'
+import type { CogroupedKStream, KGroupedStream, KStream, KTable, SessionWindowedKStream, TimeWindowedKStream } from './kstream.js'
 import { TimeWindows } from './time-windows.js'
 import { SlidingWindows } from './sliding-windows.js'
+import { SessionWindows } from './session-windows.js'
+import { SessionWindowedKStreamImpl } from './session-windowed-kstream-impl.js'
 import type { EmitStrategy } from './operators/window-aggregate.js'
 import type { StreamState } from './stream-state.js'
 import { KTableImpl } from './ktable-impl.js'
@@ -40,7 +42,10 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     return new KGroupedStreamImpl<K, V>(this.state, this.windows, strategy) as unknown as TimeWindowedKStream<K, V>
   }
 
-  windowedBy(windows: TimeWindows | SlidingWindows): TimeWindowedKStream<K, V> {
+  windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>
+  windowedBy(windows: TimeWindows | SlidingWindows): TimeWindowedKStream<K, V>
+  windowedBy(windows: TimeWindows | SlidingWindows | SessionWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
+    if (windows instanceof SessionWindows) return new SessionWindowedKStreamImpl(this.state, windows)
     if (!(windows instanceof TimeWindows || windows instanceof SlidingWindows)) {
       throw streamsError('STREAMS_TOPOLOGY_INVALID', 'windowedBy() takes TimeWindows or SlidingWindows (TimeWindows.ofSizeAndGrace(…), SlidingWindows.ofTimeDifferenceAndGrace(…))')
     }

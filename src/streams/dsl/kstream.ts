@@ -13,6 +13,7 @@ import type { FixedKeyProcessorSupplier, ProcessorSupplier } from '../processor/
 import type { StreamPartitioner, TopicNameExtractor } from '../topology/node-spec.js'
 import type { Serde, Windowed } from '../../serdes/index.js'
 import type { TimeWindows } from './time-windows.js'
+import type { SessionWindows } from './session-windows.js'
 import type { SlidingWindows } from './sliding-windows.js'
 import type { EmitStrategy } from './operators/window-aggregate.js'
 import type { SuppressOptions, Suppressed } from './suppressed.js'
@@ -82,6 +83,10 @@ export interface KStream<K, V> {
  */
 export interface KGroupedStream<K, V> {
   /**
+   * Aggregations per key and session (`SessionWindows`): see {@link SessionWindowedKStream}.
+   */
+  windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>
+  /**
    * Aggregations per key and time window: tumbling or hopping (`TimeWindows`), or sliding
    * (`SlidingWindows`: windows `[start, start + difference]`, both ends inclusive, one per distinct
    * set of records within the difference of each other; the store's retention is at least
@@ -119,6 +124,54 @@ export interface TimeWindowedKStream<K, V> {
   count(materialized?: Materialized<K, number>): KTable<Windowed<K>, number>
   reduce(reducer: (aggregate: V, value: V, key: K) => V, materialized?: Materialized<K, V>): KTable<Windowed<K>, V>
   aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, materialized: Materialized<K, VA> & { readonly value: Serde<VA> }): KTable<Windowed<K>, VA>
+}
+
+/**
+ * A grouped stream windowed by sessions (Kafka `SessionWindowedKStream`): per key, a session is a
+ * run of records each at most the inactivity gap after the previous one, keyed by `Windowed<K>`
+ * whose window is `[first, last]` — both ends inclusive (read it with `Serdes.sessionWindowed`).
+ * A record within the gap of one or more sessions merges them (their aggregates combined with the
+ * merger, then the record added); the table then deletes each merged session (a `null` update)
+ * and adds the merged one. A record is dropped when its merged session ends before
+ * `streamTime − grace − gap` (the session is closed), as are records with a `null` key or value.
+ * Results are stamped with their session's end. With caching (the default) the table forwards
+ * one update per session per commit, and nothing for a session merged away within the commit.
+ *
+ * The sessions live in a session store (`materialized.name`, else `KSTREAM-AGGREGATE-STATE-STORE-<n>`
+ * / `KSTREAM-REDUCE-STATE-STORE-<n>`), queryable with `StreamsApp.sessionStore(name)`, kept
+ * `materialized.retentionMs` after they end (default and minimum: gap + grace).
+ *
+ * ```ts
+ * const sessionsPerUser = clicks.groupByKey()
+ *   .windowedBy(SessionWindows.ofInactivityGapWithNoGrace(5 * 60_000))
+ *   .count({ name: 'sessions' })
+ * sessionsPerUser.toStream().to('clicks-per-session') // keys written as Serdes.sessionWindowed(…) writes them
+ * ```
+ * @throws (each aggregation) `STREAMS_TOPOLOGY_INVALID` for a retention below gap + grace or an
+ *   unknown key or value serde.
+ */
+export interface SessionWindowedKStream<K, V> {
+  /**
+   * When results go downstream: on every update (default), or once per session with its final
+   * value when stream time closes it (`'on-window-close'`: `end < streamTime − grace − gap`; the
+   * store is then not cached).
+   */
+  emitStrategy(strategy: EmitStrategy): SessionWindowedKStream<K, V>
+  /** The number of records per session. */
+  count(materialized?: Materialized<K, number>): KTable<Windowed<K>, number>
+  /** Combines the values of a session: the first as is, then `reducer(aggregate, value, key)`; merged sessions with `reducer(earlier, later, key)`. */
+  reduce(reducer: (aggregate: V, value: V, key: K) => V, materialized?: Materialized<K, V>): KTable<Windowed<K>, V>
+  /**
+   * Folds the values of a session into `initializer()` with `aggregator`. Merging sessions folds
+   * their aggregates, in session-end order, into `initializer()` with `merger(key, aggregate, other)`
+   * before the record is added (Kafka `Merger`).
+   */
+  aggregate<VA>(
+    initializer: () => VA,
+    aggregator: (key: K, value: V, aggregate: VA) => VA,
+    merger: (key: K, aggregate: VA, other: VA) => VA,
+    materialized: Materialized<K, VA> & { readonly value: Serde<VA> },
+  ): KTable<Windowed<K>, VA>
 }
 
 /**
