@@ -16,7 +16,7 @@
  */
 import { streamsError } from '../errors.js'
 import type { KeyValue } from '../dsl/options.js'
-import { BytesMap } from './bytes-map.js'
+import { BytesMap, hashBytes } from './bytes-map.js'
 import { compareBytes, type BytesEntry, type BytesKeyValueBackend } from './bytes-store.js'
 import type { KeyValueIterator, KeyValueStore } from './key-value-store.js'
 import { mergeEntries, type PendingEntry } from './merged-iterator.js'
@@ -29,11 +29,16 @@ export type ChangelogSink = (key: Uint8Array, value: Uint8Array | null, timestam
 /** Called for each buffered key at flush (with caching): the new and the previously committed value. */
 export type FlushListener<K, V> = (key: K, newValue: V | undefined, oldValue: V | undefined, timestampMs: number) => void
 
-interface Pending {
+/** A buffered change; it is the `BytesEntry` of the commit's write batch as it is. */
+interface Pending<K> {
+  readonly key: Uint8Array
+  readonly hash: number
   value: Uint8Array | null
   timestampMs: number
   /** The committed value when the key was first changed since the last commit (for the flush listener). */
   readonly committed: Uint8Array | null
+  /** The key as `put` got it, when a primitive (the flush listener gets it without deserializing). */
+  typedKey: K | undefined
   /** The change is a retention delete (`expire`): the flush listener does not hear of it. */
   isExpiry: boolean
 }
@@ -54,9 +59,23 @@ export interface KeyValueStoreRuntime {
 /** Bytes a buffered entry is counted for beyond its key and value (map entry and bookkeeping). */
 const ENTRY_OVERHEAD_BYTES = 64
 
+/** No key remembered by the store's last-key memo (a value no serde can be given). */
+const NO_KEY: unique symbol = Symbol('no key')
+
+/**
+ * Whether `key` can be remembered by value: a primitive serializes to the same bytes every time,
+ * while an object may have been changed since (so object keys are serialized each time).
+ */
+function isPrimitiveKey(key: unknown): boolean {
+  const type = typeof key
+  return type === 'string' || type === 'number' || type === 'bigint' || type === 'boolean'
+}
+
 export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
   readonly name: string
-  private readonly pending = new BytesMap<Pending>()
+  private readonly pending = new BytesMap<Pending<K>>()
+  /** The buffered changes in the order their keys were first changed (flush and commit iterate these). */
+  private pendingList: Pending<K>[] = []
   /**
    * The buffered keys in order, for stores read by range on the hot path (window and session
    * stores fetch a key's time range per record): a range then reads only its part of the buffer
@@ -75,6 +94,13 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
   private flushListener: FlushListener<K, V> | undefined
   private runListener: <T>(fn: () => T) => T = (fn) => fn()
   private open = true
+  /**
+   * The last primitive key serialized, its bytes and their hash: an update reads a key and then
+   * writes it (`get` then `put`), and serializes and hashes it once for both.
+   */
+  private memoKey: K | typeof NO_KEY = NO_KEY
+  private memoBytes: Uint8Array = new Uint8Array(0)
+  private memoHash = 0
 
   constructor(
     readonly spec: KeyValueStoreSpec<K, V>,
@@ -105,25 +131,31 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
 
   get(key: K): V | undefined {
     this.checkOpen()
-    const bytes = this.getBytes(this.keyBytes(key))
+    const k = this.hashedKeyBytes(key)
+    const bytes = this.getBytes(k, this.memoHash)
     return bytes === undefined ? undefined : this.value(bytes)
   }
 
   put(key: K, value: V | null): void {
     this.checkOpen()
-    const k = this.keyBytes(key)
+    const k = this.hashedKeyBytes(key)
+    const hash = this.memoHash
     const v = value === null ? null : this.spec.value.serialize(this.runtime.topic, value)
     const timestampMs = this.runtime.timestampMs()
-    const previous = this.pending.get(k)
+    const typedKey = this.memoKey === NO_KEY ? undefined : key
+    const previous = this.pending.getHashed(k, hash)
     if (previous !== undefined) {
       this.pendingBytes += (v?.length ?? 0) - (previous.value?.length ?? 0)
       previous.value = v
       previous.timestampMs = timestampMs
+      previous.typedKey = typedKey
       previous.isExpiry = false
     } else {
       // The committed value is kept only for a table's flush listener (it was just read: a cache hit).
-      const committed = this.spec.caching && this.flushListener !== undefined ? (this.committedBytes(k) ?? null) : null
-      this.pending.set(k, { value: v, timestampMs, committed, isExpiry: false })
+      const committed = this.spec.caching && this.flushListener !== undefined ? (this.committedBytes(k, hash) ?? null) : null
+      const entry: Pending<K> = { key: k, hash, value: v, timestampMs, committed, isExpiry: false, typedKey }
+      this.pending.setHashed(k, hash, entry)
+      this.pendingList.push(entry)
       this.orderedPending?.set(k, true)
       this.pendingBytes += k.length + (v?.length ?? 0) + ENTRY_OVERHEAD_BYTES
     }
@@ -192,27 +224,23 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
 
   /** Commit step 1: sends the buffered changes to the changelog and the flush listener (with caching). */
   flush(): void {
-    if (!this.spec.caching || this.pending.size === 0) return
+    if (!this.spec.caching || this.pendingList.length === 0) return
     const listener = this.flushListener
-    for (const [k, p] of this.pending.entries()) {
-      if (this.spec.logging) this.runtime.changelog?.(k, p.value, p.timestampMs)
-      if (listener !== undefined && !p.isExpiry) {
-        const old = p.committed ?? undefined
-        const key = this.spec.key.deserialize(this.runtime.topic, k) as K
-        const newValue = p.value === null ? undefined : this.value(p.value)
-        const oldValue = old === undefined ? undefined : this.value(old)
-        this.runListener(() => listener(key, newValue, oldValue, p.timestampMs))
-      }
+    const changelog = this.spec.logging ? this.runtime.changelog : undefined
+    if (listener === undefined) {
+      if (changelog !== undefined) for (const p of this.pendingList) changelog(p.key, p.value, p.timestampMs)
+      return
     }
+    // One switch to the listener's processor for the whole flush, not a closure per key.
+    this.runListener(() => this.flushTo(listener, changelog))
   }
 
   /** Commit step 3: the buffered changes and `changelogOffset`, atomically into the backend. */
   commit(changelogOffset: number | undefined): void {
-    if (this.pending.size === 0 && changelogOffset === undefined) return
-    const batch: BytesEntry[] = []
-    for (const [key, p] of this.pending.entries()) batch.push({ key, value: p.value })
+    const batch: readonly BytesEntry[] = this.pendingList
+    if (batch.length === 0 && changelogOffset === undefined) return
     this.backend.write(batch, changelogOffset)
-    for (const entry of batch) this.remember(entry.key, entry.value)
+    if (this.backend.persistent) for (const p of this.pendingList) this.remember(p.key, p.hash, p.value)
     this.clearPending()
   }
 
@@ -235,38 +263,63 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
 
   // ---------------------------------------------------------------- internals
 
+  private flushTo(listener: FlushListener<K, V>, changelog: ChangelogSink | undefined): void {
+    const { topic } = this.runtime
+    const keySerde = this.spec.key
+    for (const p of this.pendingList) {
+      changelog?.(p.key, p.value, p.timestampMs)
+      if (p.isExpiry) continue
+      const key = p.typedKey === undefined ? (keySerde.deserialize(topic, p.key) as K) : p.typedKey
+      const newValue = p.value === null ? undefined : this.value(p.value)
+      const oldValue = p.committed === null ? undefined : this.value(p.committed)
+      listener(key, newValue, oldValue, p.timestampMs)
+    }
+  }
+
   private clearPending(): void {
     this.pending.clear()
+    this.pendingList = []
     this.pendingBytes = 0
     if (this.orderedPending !== undefined && this.orderedPending.size > 0) this.orderedPending = newBytesTree<true>()
   }
 
-  private getBytes(k: Uint8Array): Uint8Array | undefined {
-    const p = this.pending.get(k)
+  /** The value of `k` (hashed `hash`): buffered, else committed. */
+  private getBytes(k: Uint8Array, hash: number): Uint8Array | undefined {
+    const p = this.pending.getHashed(k, hash)
     if (p !== undefined) return p.value ?? undefined
-    return this.committedBytes(k)
+    return this.committedBytes(k, hash)
   }
 
   /** The committed value of `k`: from the clean cache, else from the backend (then cached). */
-  private committedBytes(k: Uint8Array): Uint8Array | undefined {
-    const cached = this.clean.get(k)
+  private committedBytes(k: Uint8Array, hash: number): Uint8Array | undefined {
+    const cached = this.clean.getHashed(k, hash)
     if (cached !== undefined) return cached ?? undefined
     const value = this.backend.get(k)
     // The in-memory backend is its own cache: caching in front of it only costs memory.
-    if (this.backend.persistent) this.remember(k, value ?? null)
+    if (this.backend.persistent) this.remember(k, hash, value ?? null)
     return value
   }
 
-  private remember(k: Uint8Array, value: Uint8Array | null): void {
-    if (!this.backend.persistent) return
+  /** Caches a committed value (persistent backends only). */
+  private remember(k: Uint8Array, hash: number, value: Uint8Array | null): void {
     if (this.cleanBytes > this.runtime.cacheMaxBytes) {
       this.clean.clear()
       this.cleanBytes = 0
     }
-    const before = this.clean.get(k)
+    const before = this.clean.setHashed(k, hash, value)
     if (before === undefined) this.cleanBytes += k.length + ENTRY_OVERHEAD_BYTES
     this.cleanBytes += (value?.length ?? 0) - (before?.length ?? 0)
-    this.clean.set(k, value)
+  }
+
+  /** `key`'s bytes, with their hash left in `memoHash`; a primitive key is remembered for the next call. */
+  private hashedKeyBytes(key: K): Uint8Array {
+    // Object.is: 0 and -0 are different keys to a double serde.
+    if (Object.is(key, this.memoKey)) return this.memoBytes
+    const bytes = this.keyBytes(key)
+    this.memoKey = isPrimitiveKey(key) ? key : NO_KEY
+    this.memoBytes = bytes
+    this.memoHash = hashBytes(bytes)
+    return bytes
   }
 
   private keyBytes(key: K): Uint8Array {
@@ -290,11 +343,11 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
       const entries = reverse ? ordered.entriesReversed(to) : ordered.entries(from)
       for (const [key] of entries) {
         if (!keep(key)) break
-        out.push({ key, value: (this.pending.get(key) as Pending).value })
+        out.push({ key, value: (this.pending.get(key) as Pending<K>).value })
       }
       return out
     }
-    for (const [key, p] of this.pending.entries()) if (keep(key)) out.push({ key, value: p.value })
+    for (const p of this.pendingList) if (keep(p.key)) out.push({ key: p.key, value: p.value })
     out.sort((a, b) => (reverse ? compareBytes(b.key, a.key) : compareBytes(a.key, b.key)))
     return out
   }
