@@ -29,8 +29,14 @@ export type ChangelogSink = (key: Uint8Array, value: Uint8Array | null, timestam
 /** Called for each buffered key at flush (with caching): the new and the previously committed value. */
 export type FlushListener<K, V> = (key: K, newValue: V | undefined, oldValue: V | undefined, timestampMs: number) => void
 
+/**
+ * A flush listener given the previously committed value as its bytes (`null`: none), to decode
+ * (`decodeValue`) only if it is read: a table's downstream mostly reads only the new value.
+ */
+export type FlushBytesListener<K, V> = (key: K, newValue: V | undefined, oldBytes: Uint8Array | null, timestampMs: number) => void
+
 /** A buffered change; it is the `BytesEntry` of the commit's write batch as it is. */
-interface Pending<K> {
+interface Pending<K, V> {
   readonly key: Uint8Array
   readonly hash: number
   value: Uint8Array | null
@@ -39,6 +45,8 @@ interface Pending<K> {
   readonly committed: Uint8Array | null
   /** The key as `put` got it, when a primitive (the flush listener gets it without deserializing). */
   typedKey: K | undefined
+  /** The value as `putOwned` got it (the flush listener gets it without deserializing); else `undefined`. */
+  typedValue: V | undefined
   /** The change is a retention delete (`expire`): the flush listener does not hear of it. */
   isExpiry: boolean
 }
@@ -73,9 +81,9 @@ function isPrimitiveKey(key: unknown): boolean {
 
 export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
   readonly name: string
-  private readonly pending = new BytesMap<Pending<K>>()
+  private readonly pending = new BytesMap<Pending<K, V>>()
   /** The buffered changes in the order their keys were first changed (flush and commit iterate these). */
-  private pendingList: Pending<K>[] = []
+  private pendingList: Pending<K, V>[] = []
   /**
    * The buffered keys in order, for stores read by range on the hot path (window and session
    * stores fetch a key's time range per record): a range then reads only its part of the buffer
@@ -91,7 +99,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
    */
   private readonly clean = new BytesMap<Uint8Array | null>()
   private cleanBytes = 0
-  private flushListener: FlushListener<K, V> | undefined
+  private flushListener: FlushBytesListener<K, V> | undefined
   private runListener: <T>(fn: () => T) => T = (fn) => fn()
   private open = true
   /**
@@ -116,8 +124,20 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
    * commit). Call it from the processor's `init`: the listener runs as that processor.
    */
   setFlushListener(listener: FlushListener<K, V> | undefined): void {
+    this.setFlushBytesListener(
+      listener === undefined ? undefined : (key, newValue, oldBytes, timestampMs) => listener(key, newValue, oldBytes === null ? undefined : this.value(oldBytes), timestampMs),
+    )
+  }
+
+  /** `setFlushListener` for a listener that decodes the old value itself, only when needed. */
+  setFlushBytesListener(listener: FlushBytesListener<K, V> | undefined): void {
     this.flushListener = listener
     this.runListener = this.runtime.asCurrentNode()
+  }
+
+  /** A value of this store decoded from its bytes (what a `FlushBytesListener` is given). */
+  decodeValue(bytes: Uint8Array): V {
+    return this.value(bytes)
   }
 
   /** The topic name the store's serdes see (its changelog topic). */
@@ -137,11 +157,25 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
   }
 
   put(key: K, value: V | null): void {
+    this.write(key, value, undefined)
+  }
+
+  /**
+   * `put`, handing `value` over: the caller never changes it (a primitive, or an object nobody
+   * else holds and whose parts are primitives), so the flush listener is given this very object
+   * instead of one decoded from its bytes again.
+   */
+  putOwned(key: K, value: V): void {
+    this.write(key, value, value)
+  }
+
+  private write(key: K, value: V | null, owned: V | undefined): void {
     this.checkOpen()
     const k = this.hashedKeyBytes(key)
     const hash = this.memoHash
     const v = value === null ? null : this.spec.value.serialize(this.runtime.topic, value)
     const timestampMs = this.runtime.timestampMs()
+    const typedValue = v === null ? undefined : owned
     const typedKey = this.memoKey === NO_KEY ? undefined : key
     const previous = this.pending.getHashed(k, hash)
     if (previous !== undefined) {
@@ -149,11 +183,12 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
       previous.value = v
       previous.timestampMs = timestampMs
       previous.typedKey = typedKey
+      previous.typedValue = typedValue
       previous.isExpiry = false
     } else {
       // The committed value is kept only for a table's flush listener (it was just read: a cache hit).
       const committed = this.spec.caching && this.flushListener !== undefined ? (this.committedBytes(k, hash) ?? null) : null
-      const entry: Pending<K> = { key: k, hash, value: v, timestampMs, committed, isExpiry: false, typedKey }
+      const entry: Pending<K, V> = { key: k, hash, value: v, timestampMs, committed, isExpiry: false, typedKey, typedValue }
       this.pending.setHashed(k, hash, entry)
       this.pendingList.push(entry)
       this.orderedPending?.set(k, true)
@@ -263,16 +298,15 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
 
   // ---------------------------------------------------------------- internals
 
-  private flushTo(listener: FlushListener<K, V>, changelog: ChangelogSink | undefined): void {
+  private flushTo(listener: FlushBytesListener<K, V>, changelog: ChangelogSink | undefined): void {
     const { topic } = this.runtime
     const keySerde = this.spec.key
     for (const p of this.pendingList) {
       changelog?.(p.key, p.value, p.timestampMs)
       if (p.isExpiry) continue
       const key = p.typedKey === undefined ? (keySerde.deserialize(topic, p.key) as K) : p.typedKey
-      const newValue = p.value === null ? undefined : this.value(p.value)
-      const oldValue = p.committed === null ? undefined : this.value(p.committed)
-      listener(key, newValue, oldValue, p.timestampMs)
+      const newValue = p.value === null ? undefined : (p.typedValue ?? this.value(p.value))
+      listener(key, newValue, p.committed, p.timestampMs)
     }
   }
 
@@ -343,7 +377,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
       const entries = reverse ? ordered.entriesReversed(to) : ordered.entries(from)
       for (const [key] of entries) {
         if (!keep(key)) break
-        out.push({ key, value: (this.pending.get(key) as Pending<K>).value })
+        out.push({ key, value: (this.pending.get(key) as Pending<K, V>).value })
       }
       return out
     }
