@@ -61,10 +61,11 @@ export type { StateStore } from './processor/state-store.js'
 export { Stores } from './state/stores.js'
 export type { KeyValueStoreSpec, KeyValueStoreOptions, StoreBackendKind } from './state/stores.js'
 export type { KeyValueStore, ReadOnlyKeyValueStore, KeyValueIterator } from './state/key-value-store.js'
-export type { WindowStoreSpec, WindowStoreOptions, SessionStoreSpec, SessionStoreOptions } from './state/stores.js'
+export type { WindowStoreSpec, WindowStoreOptions, SessionStoreSpec, SessionStoreOptions, AnyStoreSpec } from './state/stores.js'
 export type { WindowStore, ReadOnlyWindowStore, WindowStoreIterator } from './state/window-store.js'
 export type { SessionStore, ReadOnlySessionStore } from './state/session-store.js'
 export type { ValueAndTimestamp } from './state/value-and-timestamp.js'
+export type { StreamsMetrics } from './runtime/task-metrics.js'
 
 export type {
   ErrorContext,

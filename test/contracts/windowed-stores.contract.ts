@@ -151,23 +151,23 @@ export function windowedStoresContract(harness: WindowedStoresHarness): void {
         expect(windows(store.backwardFetchRange(undefined, 'a', 0, 100))).toEqual(['a@10-20=a10', 'a@0-10=a0'])
       })
 
-      it('hides windows past the retention at once, refuses them, and sweeps them with changelog tombstones', async () => {
-        const { store, commit, changelog } = await openWindowStore(harness, caching, 100)
+      it("keeps windows a segment past the retention (Kafka's segments: max(retention / 2, 1 min)), then hides, refuses and sweeps them", async () => {
+        // Retention 2 min: segments of 1 min; a window lives while its segment is not older than
+        // the segment of (latest start − retention).
+        const { store, commit, changelog } = await openWindowStore(harness, caching, 120_000)
         store.put('a', 'old', 0)
-        store.put('b', 'kept', 60)
+        store.put('b', 'kept', 60_000)
         commit()
-        store.put('c', 'new', 100) // 0 <= 100 - 100: the window at 0 expired
+        store.put('c', 'new', 150_000) // 150 000 − 120 000 is still in segment 0: the window at 0 lives
+        expect(store.fetch('a', 0)).toBe('old')
+        store.put('d', 'newer', 180_000) // segment 0 is dead now
         expect(store.fetch('a', 0)).toBeUndefined()
-        expect(windows(store.all())).toEqual(['b@60-70=kept', 'c@100-110=new'])
+        expect(windows(store.all())).toEqual(['b@60000-60010=kept', 'c@150000-150010=new', 'd@180000-180010=newer'])
         store.put('a', 'again', 0)
-        expect(windows(store.fetchAll(0, 1000))).toEqual(['b@60-70=kept', 'c@100-110=new'])
+        expect(windows(store.fetchAll(0, 1_000_000)).map((w) => w.split('@')[0])).toEqual(['b', 'c', 'd'])
         commit()
-        const tombstones = (): string[] => changelog.filter((r) => r.deleted).map((r) => Buffer.from(r.key.subarray(0, r.key.length - 8)).toString())
-        // Sweeps run once per half retention of observed time: the last ran at 60.
-        expect(tombstones()).toEqual([])
-        store.put('d', 'newer', 110)
-        commit()
-        expect(tombstones()).toEqual(['a'])
+        const tombstones = changelog.filter((r) => r.deleted).map((r) => Buffer.from(r.key.subarray(0, r.key.length - 8)).toString())
+        expect(tombstones).toEqual(['a'])
         expect(store.inner.approximateNumEntries()).toBe(3)
       })
 
@@ -266,14 +266,16 @@ export function windowedStoresContract(harness: WindowedStoresHarness): void {
         expect(windows(store.findSessions('a', 0, 100))).toEqual(['a@1-2=short'])
       })
 
-      it('hides sessions ended past the retention, refuses them, and rejects a session ending before it starts', async () => {
-        const { store, commit } = await openSessionStore(harness, caching, 50)
+      it('keeps sessions a segment past the retention, then hides and refuses them; rejects a session ending before it starts', async () => {
+        const { store, commit } = await openSessionStore(harness, caching, 100_000)
         store.put(session('a', 0, 10), 'old')
-        store.put(session('b', 30, 40), 'kept')
+        store.put(session('b', 70_000, 80_000), 'kept')
         commit()
-        store.put(session('c', 55, 60), 'new') // 10 <= 60 - 50: expired
+        store.put(session('c', 100_000, 110_000), 'new') // 110 000 − 100 000 is in segment 0: 'a' lives
+        expect(store.fetchSession('a', 0, 10)).toBe('old')
+        store.put(session('c', 150_000, 160_000), 'newer') // segment 0 is dead now
         expect(store.fetchSession('a', 0, 10)).toBeUndefined()
-        expect(windows(store.all())).toEqual(['b@30-40=kept', 'c@55-60=new'])
+        expect(windows(store.all())).toEqual(['b@70000-80000=kept', 'c@100000-110000=new', 'c@150000-160000=newer'])
         store.put(session('a', 0, 5), 'again')
         expect(windows(store.fetch('a'))).toEqual([])
         expect(codeOfSync(() => store.put(session('a', 10, 9), 'x'))).toBe('STREAMS_ILLEGAL_STATE')

@@ -90,7 +90,7 @@ export interface KGroupedStream<K, V> {
    * Aggregations per key and time window: tumbling or hopping (`TimeWindows`), or sliding
    * (`SlidingWindows`: windows `[start, start + difference]`, both ends inclusive, one per distinct
    * set of records within the difference of each other; the store's retention is at least
-   * 2 × difference + grace, by default 1 ms more).
+   * 2 × difference + grace, Kafka's default).
    * @throws `STREAMS_TOPOLOGY_INVALID` for other windows (the aggregation throws it for a
    *   retention below the minimum).
    */

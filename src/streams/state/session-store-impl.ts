@@ -1,8 +1,8 @@
 /**
  * A task's session store: the typed `SessionStore<K, V>` over a key-value store of session keys
  * (`window-key.ts`: key, then end, then start), sharing the key-value store's write buffer,
- * changelog, commit protocol and backends. Retention (`retention.ts`) counts from the latest
- * session end put: older sessions are invisible at once and deleted by a periodic sweep.
+ * changelog, commit protocol and backends. Retention (`retention.ts`) is Kafka's segmented-store
+ * rule, counted from the latest session end put.
  */
 import type { Serde, Windowed } from '../../serdes/index.js'
 import { streamsError } from '../errors.js'
@@ -54,6 +54,16 @@ export class SessionStoreImpl<K, V> implements SessionStore<K, V> {
     checkStoreTime(this.name, startMs)
     checkStoreTime(this.name, endMs)
     this.inner.put(sessionKey(this.keyBytes(session.key), endMs, startMs), null)
+  }
+
+  /** Whether `put` of a session ending at `endMs` would be refused as expired (that end observed first). */
+  wouldRefuse(endMs: number): boolean {
+    return this.retention.wouldRefuse(endMs)
+  }
+
+  /** The lowest session end reads return once a session ending at `endMs` is put: earlier ones are hidden. */
+  lowestLiveEndAfter(endMs: number): number {
+    return this.retention.lowestLiveAfter(endMs)
   }
 
   fetchSession(key: K, sessionStartMs: number, sessionEndMs: number): V | undefined {

@@ -5,8 +5,9 @@
  *
  * Order: by the stored bytes — serialized key, then session end, then start (Kafka's session key
  * layout) — so one key's sessions are by end ascending; across keys, a key that is a byte prefix
- * of another can sort among the other's sessions. `backward…` reverses it. Sessions that ended longer than the store's retention before
- * the latest session end put are not returned and are deleted as time passes.
+ * of another can sort among the other's sessions. `backward…` reverses it. Sessions past the
+ * store's retention (relative to the latest session end put, by Kafka's segments of
+ * `max(retention / 2, 1 min)`) are not returned and are deleted as time passes.
  */
 import type { Windowed } from '../../serdes/index.js'
 import type { StateStore } from '../processor/state-store.js'

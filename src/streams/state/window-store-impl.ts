@@ -1,8 +1,8 @@
 /**
  * A task's window store: the typed `WindowStore<K, V>` over a key-value store of window keys
  * (`window-key.ts`), so windows share the key-value store's write buffer, changelog, commit
- * protocol and backends. Retention (`retention.ts`, Kafka's segmented-store rule) counts from
- * the latest window start put: older windows are invisible at once and deleted by a periodic sweep.
+ * protocol and backends. Retention (`retention.ts`) is Kafka's segmented-store rule, counted
+ * from the latest window start put.
  */
 import type { Serde, Windowed } from '../../serdes/index.js'
 import { Retention } from './retention.js'

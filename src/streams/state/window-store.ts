@@ -5,9 +5,10 @@
  *
  * Order: by the stored bytes — serialized key, then window start (Kafka's key-first window
  * layout) — so one key's windows are by start ascending; across keys, a key that is a byte prefix
- * of another can sort among the other's windows. `backward…` reverses it. Time ranges select by window **start**, both ends
- * inclusive, as in Kafka. Windows older than the store's retention (relative to the latest window
- * start put) are not returned and are deleted as time passes.
+ * of another can sort among the other's windows. `backward…` reverses it. Time ranges select by
+ * window **start**, both ends inclusive, as in Kafka. Windows past the store's retention
+ * (relative to the latest window start put, by Kafka's segments of `max(retention / 2, 1 min)`)
+ * are not returned and are deleted as time passes.
  */
 import type { Windowed } from '../../serdes/index.js'
 import type { StateStore } from '../processor/state-store.js'

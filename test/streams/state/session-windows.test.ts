@@ -87,8 +87,8 @@ describe('session windows (streams anchor §2.6)', () => {
     ])
   })
 
-  it('without grace, the javadoc example closes [10,12] at stream time 20 (12 < 20 − 5): A@16 joins only [20,20]', () => {
-    expect(withoutTs(sessionCounts(SessionWindows.ofInactivityGapWithNoGrace(5), JAVADOC)).slice(4)).toEqual(['A@[20,20]=null', 'A@[16,20]=2'])
+  it("without grace too, A@16 merges the closed [10,12] into the open [10,20], as with Kafka's RocksDB store (its segment still holds [10,12])", () => {
+    expect(withoutTs(sessionCounts(SessionWindows.ofInactivityGapWithNoGrace(5), JAVADOC)).slice(4)).toEqual(['A@[10,12]=null', 'A@[20,20]=null', 'A@[10,20]=4'])
   })
 
   it("sends each merged-away session's aggregate as the tombstone's old value, and no old value for the merged session", () => {
@@ -283,9 +283,8 @@ describe("emitStrategy('on-window-close') (streams anchor §2.8)", () => {
     expect(out).toEqual(['A@[10,20]=4 (ts 20)', 'B@[30,31]=2 (ts 31)'])
   })
 
-  it('emits a session the default retention hides one millisecond before it closes', () => {
-    // Gap 5, no grace, retention 5: after B@15 the store hides A@[10,10] (10 ≤ 15 − 5), which
-    // closes only at stream time 16 (10 < 16 − 5); no record can change it meanwhile.
+  it('emits sessions at the retention boundary: closed ones once, and one the store hides a millisecond before it closes', () => {
+    // Gap 5, no grace, retention 5 (segments of a minute): A@[10,10] closes at stream time 16 (10 < 16 − 5).
     const inputs: Input[] = [
       [10, 'A'],
       [15, 'B'],
@@ -293,8 +292,7 @@ describe("emitStrategy('on-window-close') (streams anchor §2.8)", () => {
       [16, 'B'],
     ]
     expect(sessionCounts(SessionWindows.ofInactivityGapWithNoGrace(5), inputs, { emit: 'on-window-close' })).toEqual(['A@[10,10]=1 (ts 10)'])
-    // A record exactly at the close time is accepted but its session is hidden at once (Kafka's
-    // stores do the same): later records do not merge with it, and it is emitted as it was.
+    // A record exactly at the close time is accepted, and a later one still merges with it.
     expect(
       sessionCounts(
         SessionWindows.ofInactivityGapWithNoGrace(5),
@@ -306,7 +304,21 @@ describe("emitStrategy('on-window-close') (streams anchor §2.8)", () => {
         ],
         { emit: 'on-window-close' },
       ),
-    ).toEqual(['A@[10,10]=1 (ts 10)', 'A@[12,12]=1 (ts 12)', 'B@[15,15]=1 (ts 15)'])
+    ).toEqual(['A@[10,12]=2 (ts 12)', 'B@[15,15]=1 (ts 15)'])
+    // At a segment boundary the store hides A@[59999,59999] once stream time is 60 004 (segment of
+    // 60 004 − 5 + 1 = 60 000 is the next), a millisecond before it closes (59 999 < 60 005 − 5):
+    // its value was kept when it was hidden, and it is emitted when it closes.
+    expect(
+      sessionCounts(
+        SessionWindows.ofInactivityGapWithNoGrace(5),
+        [
+          [59_999, 'A'],
+          [60_004, 'B'],
+          [60_005, 'B'],
+        ],
+        { emit: 'on-window-close' },
+      ),
+    ).toEqual(['A@[59999,59999]=1 (ts 59999)'])
   })
 
   it('gives the same final sessions as suppress(untilWindowCloses) on the updates', () => {
@@ -446,18 +458,20 @@ describe('session stores of aggregations', () => {
   })
 
   it.each([false, true])('deletes sessions past the retention, with tombstones in the changelog but none downstream (caching %s)', (caching) => {
+    // Retention 10 ms: segments of a minute; sessions of segment 0 go once stream time reaches minute 1.
     const d = driver(countTopology(SessionWindows.ofInactivityGapWithNoGrace(5), { materialized: { retentionMs: 10, caching } }))
     pipe(d, [
       [0, 'A'],
       [3, 'B'],
-      [30, 'C'],
+      [30_000, 'C'],
+      [60_009, 'D'],
     ])
     const store = d.getSessionStore<string, number>('sessions')
-    expect([...(store?.all() ?? [])].map((e) => session(e.key))).toEqual(['C@[30,30]'])
+    expect([...(store?.all() ?? [])].map((e) => session(e.key))).toEqual(['D@[60009,60009]'])
     const changelog = d.createOutputTopic('topology-test-driver-sessions-changelog', SESSION_KEYS, Serdes.bytes()).readRecordsToList()
-    expect(changelog.filter((r) => r.value === null).map((r) => session(r.key))).toEqual(['A@[0,0]', 'B@[3,3]'])
+    expect(changelog.filter((r) => r.value === null).map((r) => session(r.key))).toEqual(['A@[0,0]', 'B@[3,3]', 'C@[30000,30000]'])
     // Expiry is no update of the table (Kafka drops expired segments silently).
-    expect(withoutTs(readOut(d))).toEqual(['A@[0,0]=1', 'B@[3,3]=1', 'C@[30,30]=1'])
+    expect(withoutTs(readOut(d))).toEqual(['A@[0,0]=1', 'B@[3,3]=1', 'C@[30000,30000]=1', 'D@[60009,60009]=1'])
   })
 
   it("names stores and processors as Kafka does: KSTREAM-AGGREGATE / KSTREAM-REDUCE, count(materialized) burning a store name", () => {

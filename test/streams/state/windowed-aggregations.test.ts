@@ -195,30 +195,31 @@ describe('windowed count through the test driver (streams anchor §2.7)', () => 
     expect(d.metrics().droppedRecordsTotal).toBe(1)
   })
 
-  it('deletes windows older than the retention as stream time passes, with tombstones in the changelog', () => {
+  it("deletes windows past the retention (by Kafka's 1-minute segments) as stream time passes, with tombstones in the changelog", () => {
+    const MINUTE = 60_000
     const builder = new StreamsBuilder()
     builder
       .stream('in', { key: S, value: S })
       .groupByKey()
-      .windowedBy(TimeWindows.ofSizeWithNoGrace(10))
-      .count({ name: 'counts', retentionMs: 20 })
+      .windowedBy(TimeWindows.ofSizeWithNoGrace(MINUTE))
+      .count({ name: 'counts', retentionMs: 2 * MINUTE })
     const d = new TopologyTestDriver(builder.build())
     onTestFinished(() => d.close())
     const input = d.createInputTopic('in', S, S)
     for (const [ts, key] of [
       [0, 'A'],
-      [5, 'B'],
-      [15, 'A'],
-      [40, 'C'],
+      [30_000, 'B'],
+      [90_000, 'A'],
+      [4 * MINUTE, 'C'], // windows before minute 2 are past the retention now
     ] as const)
       input.pipeInput(key, 'v', ts)
     expect(d.getKeyValueStore('counts')).toBeUndefined()
     const store = d.getWindowStore<string, number>('counts')
-    expect([...(store?.all() ?? [])].map((e) => `${e.key.key}@${e.key.window.startMs}=${e.value}`)).toEqual(['C@40=1'])
+    expect([...(store?.all() ?? [])].map((e) => `${e.key.key}@${e.key.window.startMs}=${e.value}`)).toEqual(['C@240000=1'])
     expect(store?.fetch('A', 0)).toBeUndefined()
-    expect(store?.fetch('C', 40)).toBe(1)
-    const changelog = d.createOutputTopic('topology-test-driver-counts-changelog', Serdes.windowed(S, 10), Serdes.bytes()).readRecordsToList()
-    expect(changelog.filter((r) => r.value === null).map((r) => `${r.key?.key}@${r.key?.window.startMs}`).sort()).toEqual(['A@0', 'A@10', 'B@0'])
+    expect(store?.fetch('C', 4 * MINUTE)).toBe(1)
+    const changelog = d.createOutputTopic('topology-test-driver-counts-changelog', Serdes.windowed(S, MINUTE), Serdes.bytes()).readRecordsToList()
+    expect(changelog.filter((r) => r.value === null).map((r) => `${r.key?.key}@${r.key?.window.startMs}`).sort()).toEqual(['A@0', 'A@60000', 'B@0'])
     expect(codeOfSync(() => new StreamsBuilder().stream('x', { key: S, value: S }).groupByKey().windowedBy(TimeWindows.ofSizeAndGrace(10, 5)).count({ retentionMs: 14 }))).toBe(
       'STREAMS_TOPOLOGY_INVALID',
     )

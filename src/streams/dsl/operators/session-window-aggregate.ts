@@ -68,8 +68,6 @@ class SessionWindowAggregation<K, V, A, VA extends A> {
   private readonly aggregation: SessionAggregation<K, V, A, VA>
   private readonly emitOnClose: boolean
   private observedMs = -1
-  /** The largest session end put since the store opened: the time its retention counts from. */
-  private latestEndPutMs = -1
   /** On window close: the sessions not emitted yet. */
   private readonly pending = new PendingSessions<K, VA>()
 
@@ -132,9 +130,9 @@ class SessionWindowAggregation<K, V, A, VA extends A> {
     }
     const aggregate = this.aggregation.aggregator(key, value, merged)
     const session: Windowed<K> = { key, window: { startMs, endMs } }
-    // The store hides (and refuses) sessions ending `retentionMs` or more below the latest end put.
-    const hiddenAtOrBelowMs = Math.max(this.latestEndPutMs, endMs) - this.store.retentionMs
-    const isRefused = endMs <= hiddenAtOrBelowMs
+    // The store hides (and refuses) sessions of segments past the retention (`retention.ts`).
+    const hiddenAtOrBelowMs = this.store.lowestLiveEndAfter(endMs) - 1
+    const isRefused = this.store.wouldRefuse(endMs)
     if (this.emitOnClose) {
       // Before the put, which may hide sessions still to be emitted.
       this.emitClosed(closeMs, record)
@@ -142,7 +140,6 @@ class SessionWindowAggregation<K, V, A, VA extends A> {
       const isPending = found.some((s) => s.key.window.startMs === startMs && s.key.window.endMs === endMs)
       if (!isPending) this.pending.push({ session, value: isRefused ? aggregate : undefined })
     }
-    this.latestEndPutMs = Math.max(this.latestEndPutMs, endMs)
     this.store.put(session, aggregate)
     // A refused session never reaches the cache's flush: forward it now, as Kafka's cache would at commit.
     if (!this.emitOnClose && (!this.store.caching || isRefused)) this.forward(session, aggregate, null)
@@ -168,9 +165,10 @@ class SessionWindowAggregation<K, V, A, VA extends A> {
 
   /**
    * Keeps the values of pending sessions that the coming put hides (`end ≤ hiddenAtOrBelowMs`).
-   * With the default retention (gap + grace) the store hides a session one millisecond before it
-   * closes; hidden, it can no longer change (no merge finds it, puts ignore it), so its value is
-   * read now, while the store still shows it, and emitted when the session closes.
+   * A retention below a segment can hide a session before it closes (with the default retention,
+   * gap + grace, by up to one millisecond); hidden, it can no longer change (no merge finds it,
+   * puts ignore it), so its value is read now, while the store still shows it, and emitted when
+   * the session closes.
    */
   private keepHidden(hiddenAtOrBelowMs: number): void {
     const hidden: PendingSession<K, VA>[] = []

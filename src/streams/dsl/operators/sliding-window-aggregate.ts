@@ -38,18 +38,14 @@ import { forwardWindowChangesOnFlush, type EmitStrategy } from './window-aggrega
 
 /**
  * A sliding-window store's retention: as asked, at least Kafka's `2·difference + grace`
- * (`SlidingWindowStoreMaterializer`) — a record as late as grace still reads the windows starting
- * up to `2·difference` before it. By default one more millisecond than Kafka's default (which is
- * that minimum): the store hides windows starting `retention` or more below the latest start put,
- * which can be stream time itself, so with exactly `2·difference + grace` a record at
- * `streamTime − grace` no longer sees a previous record exactly `difference` before it (its left
- * window starts at `streamTime − grace − 2·difference`), and its own left window misses that
- * record (as in Kafka).
+ * (`SlidingWindowStoreMaterializer`), which is also the default — a record as late as grace still
+ * reads the windows starting up to `2·difference` before it (the store keeps whole segments of
+ * at least a minute, so the boundary window is still there, as in Kafka's RocksDB store).
  * @throws `STREAMS_TOPOLOGY_INVALID` below `2·difference + grace`.
  */
 export function slidingRetentionOf(windows: SlidingWindows, retentionMs: number | undefined): number {
   const minimum = 2 * windows.timeDifferenceMs + windows.graceMs
-  if (retentionMs === undefined) return minimum + 1
+  if (retentionMs === undefined) return minimum
   if (!(Number.isSafeInteger(retentionMs) && retentionMs >= minimum)) {
     throw streamsError('STREAMS_TOPOLOGY_INVALID', `sliding window retention must be an integer ≥ 2 × time difference + grace (${minimum} ms)`, { retentionMs: String(retentionMs) })
   }
