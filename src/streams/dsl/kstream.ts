@@ -197,10 +197,16 @@ export interface CogroupedKStream<K, VA> {
    */
   cogroup<V>(grouped: KGroupedStream<K, V>, aggregator: (key: K, value: V, aggregate: VA) => VA): CogroupedKStream<K, VA>
   /**
-   * Aggregates per key and time window (tumbling or hopping), keyed by `Windowed<K>`.
-   * @throws `STREAMS_TOPOLOGY_INVALID` for windows other than `TimeWindows`.
+   * Aggregates per key and session (Kafka `SessionWindowedCogroupedKStream`), keyed by
+   * `Windowed<K>` sessions, as `KGroupedStream.windowedBy(SessionWindows)` does.
    */
-  windowedBy(windows: TimeWindows): TimeWindowedCogroupedKStream<K, VA>
+  windowedBy(windows: SessionWindows): SessionWindowedCogroupedKStream<K, VA>
+  /**
+   * Aggregates per key and time window — tumbling or hopping (`TimeWindows`) or sliding
+   * (`SlidingWindows`) — keyed by `Windowed<K>`.
+   * @throws `STREAMS_TOPOLOGY_INVALID` for anything but `TimeWindows`, `SlidingWindows` or `SessionWindows`.
+   */
+  windowedBy(windows: TimeWindows | SlidingWindows): TimeWindowedCogroupedKStream<K, VA>
   /**
    * The table of aggregates: a key's first record starts from `initializer()`. The store is
    * `materialized.name`, else `COGROUPKSTREAM-AGGREGATE-STATE-STORE-<n>`.
@@ -221,6 +227,19 @@ export interface TimeWindowedCogroupedKStream<K, VA> {
    * @throws `STREAMS_TOPOLOGY_INVALID` as `CogroupedKStream.aggregate`, or for a retention below size + grace.
    */
   aggregate(initializer: () => VA, materialized: Materialized<K, VA> & { readonly value: Serde<VA> }): KTable<Windowed<K>, VA>
+}
+
+/**
+ * A cogroup windowed by sessions (Kafka `SessionWindowedCogroupedKStream`): one aggregate per key
+ * and session; a record within the gap of sessions merges them (their aggregates combined with
+ * `merger`), as in `SessionWindowedKStream.aggregate`.
+ */
+export interface SessionWindowedCogroupedKStream<K, VA> {
+  /**
+   * The table of aggregates keyed by `Windowed<K>` sessions (end inclusive; `Serdes.sessionWindowed`).
+   * @throws `STREAMS_TOPOLOGY_INVALID` as `CogroupedKStream.aggregate`, or for a retention below gap + grace.
+   */
+  aggregate(initializer: () => VA, merger: (key: K, aggregate: VA, other: VA) => VA, materialized: Materialized<K, VA> & { readonly value: Serde<VA> }): KTable<Windowed<K>, VA>
 }
 
 /**

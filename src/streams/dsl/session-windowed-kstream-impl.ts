@@ -15,7 +15,7 @@ import type { Processor } from '../processor/processor.js'
 import { Stores, type StoreSpec } from '../state/stores.js'
 import { groupedStreamInput, missingSerde } from './aggregation-store.js'
 import { countSerde } from './count-serde.js'
-import { NAME_PREFIX } from './internal-builder.js'
+import { NAME_PREFIX, type InternalStreamsBuilder } from './internal-builder.js'
 import type { GroupedState } from './kgrouped-stream-impl.js'
 import type { KTable, SessionWindowedKStream } from './kstream.js'
 import { KTableImpl } from './ktable-impl.js'
@@ -75,27 +75,50 @@ export class SessionWindowedKStreamImpl<K, V> implements SessionWindowedKStream<
     const storeName = materialized.name ?? builder.newStoreName(prefix)
     const processorName = builder.newName(prefix)
     const parent = groupedStreamInput(this.state, storeName, keySerde)
-    builder.addStateStore(
-      Stores.session({
-        name: storeName,
-        key: keySerde,
-        value: valueSerde,
-        backend: materialized.backend,
-        logging: materialized.logging,
-        caching: emit === 'on-window-close' ? false : materialized.caching,
-        retentionMs: sessionRetentionOf(windows, materialized.retentionMs),
-      }) as unknown as StoreSpec,
-    )
+    addSessionStore(builder, { name: storeName, key: keySerde, value: valueSerde, materialized, windows, emit })
     builder.addProcessor({
       name: processorName,
       parents: [parent],
       processor: sessionWindowAggregateProcessor<K, V, A, VA>({ storeName, windows, emit, aggregation }) as unknown as () => Processor<unknown, unknown, unknown, unknown>,
       stores: [storeName],
     })
-    // Kafka's suppress(untilWindowCloses) waits grace + gap past a session's end (GraphGraceSearchUtil).
-    const windowed = { graceMs: windows.graceMs + windows.inactivityGapMs }
-    return new KTableImpl<Windowed<K>, VA>({ builder, node: processorName, keySerde: Serdes.sessionWindowed(keySerde), valueSerde, newStream: this.state.newStream, windowed })
+    return sessionTable(this.state, processorName, keySerde, valueSerde, windows)
   }
+}
+
+/**
+ * Adds a session aggregation's store (Kafka `SessionStoreMaterializer`): plain aggregates, kept
+ * for `materialized.retentionMs` or else gap + grace, never cached when emitting on window close.
+ */
+export function addSessionStore<K, VA>(
+  builder: InternalStreamsBuilder,
+  store: { readonly name: string; readonly key: Serde<K>; readonly value: Serde<VA>; readonly materialized: Materialized<K, VA>; readonly windows: SessionWindows; readonly emit: EmitStrategy },
+): void {
+  const { materialized } = store
+  builder.addStateStore(
+    Stores.session({
+      name: store.name,
+      key: store.key,
+      value: store.value,
+      backend: materialized.backend,
+      logging: materialized.logging,
+      caching: store.emit === 'on-window-close' ? false : materialized.caching,
+      retentionMs: sessionRetentionOf(store.windows, materialized.retentionMs),
+    }) as unknown as StoreSpec,
+  )
+}
+
+/** The table of a session aggregation whose changes `node` forwards. */
+export function sessionTable<K, VA>(
+  grouped: { readonly builder: InternalStreamsBuilder; readonly newStream: GroupedState<K, unknown>['newStream'] },
+  node: string,
+  key: Serde<K>,
+  value: Serde<VA>,
+  windows: SessionWindows,
+): KTable<Windowed<K>, VA> {
+  // Kafka's suppress(untilWindowCloses) waits grace + gap past a session's end (GraphGraceSearchUtil).
+  const windowed = { graceMs: windows.graceMs + windows.inactivityGapMs }
+  return new KTableImpl<Windowed<K>, VA>({ builder: grouped.builder, node, keySerde: Serdes.sessionWindowed(key), valueSerde: value, newStream: grouped.newStream, windowed })
 }
 
 /**

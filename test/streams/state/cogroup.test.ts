@@ -1,7 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { Serdes } from '../../../src/serdes/index.js'
-import { BufferConfig, StreamsBuilder, Suppressed, TimeWindows, type KTable, type Windowed } from '../../../src/streams/index.js'
-import { SlidingWindows } from '../../../src/streams/dsl/sliding-windows.js'
+import { BufferConfig, SessionWindows, SlidingWindows, StreamsBuilder, Suppressed, TimeWindows, type KTable, type Windowed } from '../../../src/streams/index.js'
 import { TopologyTestDriver } from '../../../src/testing/index.js'
 import { codeOfSync } from '../../support/error-code.js'
 
@@ -124,6 +123,55 @@ describe('cogroup (KIP-150) through the test driver', () => {
     expect(d.metrics().droppedRecordsTotal).toBe(1)
   })
 
+  it('windowed by SlidingWindows: the javadoc windows over clicks and views together', () => {
+    const builder = new StreamsBuilder()
+    const clicks = builder.stream('clicks', { key: S, value: I }).groupByKey()
+    const views = builder.stream('views', { key: S, value: I }).groupByKey()
+    clicks
+      .cogroup<number>((user, n, total) => total + n)
+      .cogroup(views, (user, n, total) => total + 10 * n)
+      .windowedBy(SlidingWindows.ofTimeDifferenceWithNoGrace(5000))
+      .aggregate(() => 0, { name: 'sliding', value: I, caching: false })
+    const d = driver(builder)
+    d.createInputTopic('clicks', S, I).pipeInput('A', 1, 8000)
+    d.createInputTopic('views', S, I).pipeInput('A', 2, 9200)
+    d.createInputTopic('clicks', S, I).pipeInput('A', 3, 12400)
+    // The five windows of Kafka's SlidingWindows javadoc, summed: [1], [1,2], [1,2,3], [2,3], [3].
+    const windows = [...(d.getWindowStore<string, number>('sliding')?.fetch('A', 0, 20_000) ?? [])].map((e) => `${e.key}-${e.key + 5000}=${e.value}`)
+    expect(windows).toEqual(['3000-8000=1', '4200-9200=21', '7400-12400=24', '8001-13001=23', '9201-14201=3'])
+  })
+
+  it('windowed by SessionWindows: sessions merged across the streams with the merger', () => {
+    const builder = new StreamsBuilder()
+    const clicks = builder.stream('clicks', { key: S, value: I }).groupByKey()
+    const views = builder.stream('views', { key: S, value: I }).groupByKey()
+    clicks
+      .cogroup<number>((user, n, total) => total + n)
+      .cogroup(views, (user, n, total) => total + 10 * n)
+      .windowedBy(SessionWindows.ofInactivityGapWithNoGrace(5))
+      .aggregate(
+        () => 0,
+        (user, a, b) => a + b,
+        { name: 'sessions', value: I, caching: false },
+      )
+      .toStream()
+      .to('sessions-out', { key: Serdes.sessionWindowed(S), value: I })
+    const d = driver(builder)
+    d.createInputTopic('clicks', S, I).pipeInput('A', 1, 10)
+    d.createInputTopic('views', S, I).pipeInput('A', 2, 12)
+    d.createInputTopic('clicks', S, I).pipeInput('A', 3, 20)
+    d.createInputTopic('views', S, I).pipeInput('A', 4, 16) // bridges [10,12] and [20,20]
+    const out = d
+      .createOutputTopic('sessions-out', Serdes.sessionWindowed(S), I)
+      .readRecordsToList()
+      .map((r) => `${r.key?.key}@[${r.key?.window.startMs},${r.key?.window.endMs}]=${r.value}`)
+    expect(out).toEqual(['A@[10,10]=1', 'A@[10,10]=null', 'A@[10,12]=21', 'A@[20,20]=3', 'A@[10,12]=null', 'A@[20,20]=null', 'A@[10,20]=64'])
+    expect([...(d.getSessionStore<string, number>('sessions')?.fetch('A') ?? [])].map((e) => `${e.key.window.startMs}-${e.key.window.endMs}=${e.value}`)).toEqual(['10-20=64'])
+    expect(codeOfSync(() => clicks.cogroup<number>((u, n, t) => t + n).windowedBy(SessionWindows.ofInactivityGapWithNoGrace(5)).aggregate(() => 0, undefined as unknown as (k: string, a: number, b: number) => number, { value: I }))).toBe(
+      'STREAMS_TOPOLOGY_INVALID',
+    )
+  })
+
   it('gives suppress(untilWindowCloses) a windowed cogroup: one final result per window', () => {
     const { builder, totals } = windowedTotals(TimeWindows.ofSizeAndGrace(10, 2))
     totals
@@ -215,7 +263,7 @@ describe('cogroup (KIP-150) through the test driver', () => {
     expect(codeOfSync(() => clicks.cogroup(add).cogroup(new StreamsBuilder().stream('x', { key: S, value: I }).groupByKey(), add))).toBe('STREAMS_TOPOLOGY_INVALID')
     expect(codeOfSync(() => clicks.cogroup(add).cogroup(clicks, add))).toBe('STREAMS_TOPOLOGY_INVALID')
     // Only time windows for now.
-    expect(codeOfSync(() => clicks.cogroup(add).windowedBy(SlidingWindows.ofTimeDifferenceWithNoGrace(10) as unknown as TimeWindows))).toBe('STREAMS_TOPOLOGY_INVALID')
+    expect(codeOfSync(() => clicks.cogroup(add).windowedBy({ sizeMs: 10 } as unknown as TimeWindows))).toBe('STREAMS_TOPOLOGY_INVALID')
     // No key serde (map() dropped it, none given), and no value serde for a repartition.
     const mapped = (): ReturnType<typeof clicks.cogroup<number>> =>
       builder
