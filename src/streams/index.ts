@@ -20,6 +20,7 @@ export type {
   KGroupedTable,
   CogroupedKStream,
   TimeWindowedCogroupedKStream,
+  SessionWindowedCogroupedKStream,
   KTable,
   TimeWindowedKStream,
 } from './dsl/kstream.js'
