@@ -154,7 +154,8 @@ export class StateDirectory {
     for (const name of listDir(this.appDir)) {
       const dir = join(this.appDir, name)
       if (!TASK_DIR_NAME.test(name)) continue
-      for (;;) {
+      // A directory deleted while its release was awaited is done with.
+      while (existsSync(dir)) {
         const attempt = this.attempt(name, dir)
         if ('releasing' in attempt) {
           await attempt.releasing
