@@ -35,14 +35,23 @@ export type FlushListener<K, V> = (key: K, newValue: V | undefined, oldValue: V 
  */
 export type FlushBytesListener<K, V> = (key: K, newValue: V | undefined, oldBytes: Uint8Array | null, timestampMs: number) => void
 
-/** A buffered change; it is the `BytesEntry` of the commit's write batch as it is. */
-interface Pending<K, V> {
+/**
+ * A key the store holds in memory: its change since the last commit (`dirty`) and, in front of a
+ * persistent backend, its committed value (the clean cache). One object per key, not one per
+ * change: updating a cached key allocates nothing here, and a commit marks it clean in place. A
+ * dirty slot is the `BytesEntry` of the commit's write batch as it is.
+ */
+interface Slot<K, V> {
   readonly key: Uint8Array
   readonly hash: number
+  /** What the backend holds: its bytes, `null` when absent, `undefined` when not known here. */
+  committed: Uint8Array | null | undefined
+  /** Whether the key changed since the last commit (the fields below describe the change). */
+  dirty: boolean
   value: Uint8Array | null
   timestampMs: number
   /** The committed value when the key was first changed since the last commit (for the flush listener). */
-  readonly committed: Uint8Array | null
+  before: Uint8Array | null
   /** The key as `put` got it, when a primitive (the flush listener gets it without deserializing). */
   typedKey: K | undefined
   /** The value as `putOwned` got it (the flush listener gets it without deserializing); else `undefined`. */
@@ -81,9 +90,10 @@ function isPrimitiveKey(key: unknown): boolean {
 
 export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
   readonly name: string
-  private readonly pending = new BytesMap<Pending<K, V>>()
-  /** The buffered changes in the order their keys were first changed (flush and commit iterate these). */
-  private pendingList: Pending<K, V>[] = []
+  /** Every slot, by key. */
+  private readonly slots = new BytesMap<Slot<K, V>>()
+  /** The dirty slots in the order their keys were first changed (flush and commit iterate these). */
+  private pendingList: Slot<K, V>[] = []
   /**
    * The buffered keys in order, for stores read by range on the hot path (window and session
    * stores fetch a key's time range per record): a range then reads only its part of the buffer
@@ -92,12 +102,11 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
   private orderedPending: ReturnType<typeof newBytesTree<true>> | undefined
   private pendingBytes = 0
   /**
-   * Committed values read recently (`null`: known absent), in front of the backend: after a
-   * commit the changed entries stay here, so a hot key is read from RocksDB once, not once per
-   * record and again at flush. Emptied when it outgrows `cacheMaxBytes` (a bounded cache of what
-   * the backend holds — never of uncommitted data).
+   * Bytes of the committed values the slots hold (persistent backends only): values read recently
+   * (`null`: known absent) and those of the changes committed, so a hot key is read from RocksDB
+   * once, not once per record and again at flush. Past `cacheMaxBytes` every clean slot is
+   * dropped (a bounded cache of what the backend holds — never of uncommitted data).
    */
-  private readonly clean = new BytesMap<Uint8Array | null>()
   private cleanBytes = 0
   private flushListener: FlushBytesListener<K, V> | undefined
   private runListener: <T>(fn: () => T) => T = (fn) => fn()
@@ -177,23 +186,22 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
     const timestampMs = this.runtime.timestampMs()
     const typedValue = v === null ? undefined : owned
     const typedKey = this.memoKey === NO_KEY ? undefined : key
-    const previous = this.pending.getHashed(k, hash)
-    if (previous !== undefined) {
-      this.pendingBytes += (v?.length ?? 0) - (previous.value?.length ?? 0)
-      previous.value = v
-      previous.timestampMs = timestampMs
-      previous.typedKey = typedKey
-      previous.typedValue = typedValue
-      previous.isExpiry = false
+    const slot = this.slots.getHashed(k, hash) ?? this.addSlot(k, hash)
+    if (slot.dirty) {
+      this.pendingBytes += (v?.length ?? 0) - (slot.value?.length ?? 0)
     } else {
       // The committed value is kept only for a table's flush listener (it was just read: a cache hit).
-      const committed = this.spec.caching && this.flushListener !== undefined ? (this.committedBytes(k, hash) ?? null) : null
-      const entry: Pending<K, V> = { key: k, hash, value: v, timestampMs, committed, isExpiry: false, typedKey, typedValue }
-      this.pending.setHashed(k, hash, entry)
-      this.pendingList.push(entry)
+      slot.before = this.spec.caching && this.flushListener !== undefined ? this.committedOf(slot) : null
+      slot.dirty = true
+      this.pendingList.push(slot)
       this.orderedPending?.set(k, true)
       this.pendingBytes += k.length + (v?.length ?? 0) + ENTRY_OVERHEAD_BYTES
     }
+    slot.value = v
+    slot.timestampMs = timestampMs
+    slot.typedKey = typedKey
+    slot.typedValue = typedValue
+    slot.isExpiry = false
     if (!this.spec.caching && this.spec.logging) this.runtime.changelog?.(k, v, timestampMs)
     if (this.pendingBytes > this.runtime.cacheMaxBytes) this.runtime.requestCommit()
   }
@@ -239,7 +247,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
 
   approximateNumEntries(): number {
     this.checkOpen()
-    return this.backend.approximateNumEntries() + this.pending.size
+    return this.backend.approximateNumEntries() + this.pendingList.length
   }
 
   /**
@@ -251,10 +259,10 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
    */
   expire(key: K): void {
     const k = this.keyBytes(key)
-    if (this.pending.has(k)) return
+    if (this.slots.get(k)?.dirty === true) return
     this.put(key, null)
-    const p = this.pending.get(k)
-    if (p !== undefined) p.isExpiry = true
+    const slot = this.slots.get(k)
+    if (slot !== undefined) slot.isExpiry = true
   }
 
   /** Commit step 1: sends the buffered changes to the changelog and the flush listener (with caching). */
@@ -275,24 +283,25 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
     const batch: readonly BytesEntry[] = this.pendingList
     if (batch.length === 0 && changelogOffset === undefined) return
     this.backend.write(batch, changelogOffset)
-    if (this.backend.persistent) for (const p of this.pendingList) this.remember(p.key, p.hash, p.value)
-    this.clearPending()
+    // What was written is what the backend holds now: the slots stay as its cache.
+    this.clearPending(true)
   }
 
   /** Drops uncommitted changes (the task failed; its input is processed again from the last commit). */
   discardUncommitted(): void {
-    this.clearPending()
+    this.clearPending(false)
   }
 
   get uncommittedCount(): number {
-    return this.pending.size
+    return this.pendingList.length
   }
 
   close(): void {
     if (!this.open) return
     this.open = false
-    this.clearPending()
-    this.clean.clear()
+    this.slots.clear()
+    this.pendingList = []
+    this.cleanBytes = 0
     this.backend.close()
   }
 
@@ -306,43 +315,86 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
       if (p.isExpiry) continue
       const key = p.typedKey === undefined ? (keySerde.deserialize(topic, p.key) as K) : p.typedKey
       const newValue = p.value === null ? undefined : (p.typedValue ?? this.value(p.value))
-      listener(key, newValue, p.committed, p.timestampMs)
+      listener(key, newValue, p.before, p.timestampMs)
     }
   }
 
-  private clearPending(): void {
-    this.pending.clear()
+  /**
+   * Ends the buffered changes: `committed` — the backend now holds them (a persistent backend's
+   * slots keep them as clean values); else they are dropped (the slots keep what they had).
+   */
+  private clearPending(committed: boolean): void {
+    const dirty = this.pendingList
+    // Room for what is committed is made before, so the loop below keeps every slot it marks clean.
+    if (committed && this.backend.persistent && this.cleanBytes > this.runtime.cacheMaxBytes) this.dropCleanSlots()
     this.pendingList = []
     this.pendingBytes = 0
     if (this.orderedPending !== undefined && this.orderedPending.size > 0) this.orderedPending = newBytesTree<true>()
+    if (!this.backend.persistent) {
+      // The in-memory backend is its own cache: slots live only while dirty.
+      this.slots.clear()
+      return
+    }
+    for (const slot of dirty) {
+      slot.dirty = false
+      if (committed) this.cache(slot, slot.value)
+      slot.value = null
+      slot.before = null
+      slot.typedKey = undefined
+      slot.typedValue = undefined
+    }
+  }
+
+  /** A new clean slot of `k` that knows nothing yet. */
+  private addSlot(k: Uint8Array, hash: number): Slot<K, V> {
+    const slot: Slot<K, V> = { key: k, hash, committed: undefined, dirty: false, value: null, timestampMs: 0, before: null, isExpiry: false, typedKey: undefined, typedValue: undefined }
+    this.slots.setHashed(k, hash, slot)
+    return slot
   }
 
   /** The value of `k` (hashed `hash`): buffered, else committed. */
   private getBytes(k: Uint8Array, hash: number): Uint8Array | undefined {
-    const p = this.pending.getHashed(k, hash)
-    if (p !== undefined) return p.value ?? undefined
-    return this.committedBytes(k, hash)
-  }
-
-  /** The committed value of `k`: from the clean cache, else from the backend (then cached). */
-  private committedBytes(k: Uint8Array, hash: number): Uint8Array | undefined {
-    const cached = this.clean.getHashed(k, hash)
-    if (cached !== undefined) return cached ?? undefined
+    const slot = this.slots.getHashed(k, hash)
+    if (slot !== undefined) return (slot.dirty ? slot.value : this.committedOf(slot)) ?? undefined
     const value = this.backend.get(k)
     // The in-memory backend is its own cache: caching in front of it only costs memory.
-    if (this.backend.persistent) this.remember(k, hash, value ?? null)
+    if (this.backend.persistent) this.remember(this.addSlot(k, hash), value ?? null)
     return value
   }
 
-  /** Caches a committed value (persistent backends only). */
-  private remember(k: Uint8Array, hash: number, value: Uint8Array | null): void {
+  /** The committed value of `slot`'s key: known, else read from the backend (then cached). */
+  private committedOf(slot: Slot<K, V>): Uint8Array | null {
+    if (slot.committed !== undefined) return slot.committed
+    const value = this.backend.get(slot.key) ?? null
+    if (this.backend.persistent) this.remember(slot, value)
+    return value
+  }
+
+  /** Caches `slot`'s committed value, read from the backend (persistent backends only). */
+  private remember(slot: Slot<K, V>, value: Uint8Array | null): void {
     if (this.cleanBytes > this.runtime.cacheMaxBytes) {
-      this.clean.clear()
-      this.cleanBytes = 0
+      this.dropCleanSlots()
+      // `slot` is being read: it stays.
+      if (!slot.dirty) this.slots.setHashed(slot.key, slot.hash, slot)
     }
-    const before = this.clean.setHashed(k, hash, value)
-    if (before === undefined) this.cleanBytes += k.length + ENTRY_OVERHEAD_BYTES
+    this.cache(slot, value)
+  }
+
+  private cache(slot: Slot<K, V>, value: Uint8Array | null): void {
+    const before = slot.committed
+    if (before === undefined) this.cleanBytes += slot.key.length + ENTRY_OVERHEAD_BYTES
     this.cleanBytes += (value?.length ?? 0) - (before?.length ?? 0)
+    slot.committed = value
+  }
+
+  /** Empties the clean cache: only dirty slots stay, knowing no committed value. */
+  private dropCleanSlots(): void {
+    this.slots.clear()
+    this.cleanBytes = 0
+    for (const slot of this.pendingList) {
+      slot.committed = undefined
+      this.slots.setHashed(slot.key, slot.hash, slot)
+    }
   }
 
   /** `key`'s bytes, with their hash left in `memoHash`; a primitive key is remembered for the next call. */
@@ -377,7 +429,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
       const entries = reverse ? ordered.entriesReversed(to) : ordered.entries(from)
       for (const [key] of entries) {
         if (!keep(key)) break
-        out.push({ key, value: (this.pending.get(key) as Pending<K, V>).value })
+        out.push({ key, value: (this.slots.get(key) as Slot<K, V>).value })
       }
       return out
     }
