@@ -14,7 +14,7 @@
  * misses consult SST files and their filters, not only memtables (at 300k keys, the old default,
  * each store stayed in its memtables). For the issue's size:
  * `NODE_OPTIONS=--max-old-space-size=12288 BENCH_STATE_NEW_KEYS=10000000 npm run bench -- state/count-new-keys`
- * (~15 minutes); one such run's numbers are in bench/README.md.
+ * (~20 minutes: a round of each backend takes ~3 minutes); one such run's numbers are in bench/README.md.
  *
  * Timed as `count` (support/state-workload.ts `timedAppRound`): from `start()` to the group
  * having committed the whole input, fresh application id and state dir per round; rates are input
