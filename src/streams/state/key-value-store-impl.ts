@@ -56,6 +56,8 @@ interface Slot<K, V> {
   typedKey: K | undefined
   /** The value as `putOwned` got it (the flush listener gets it without deserializing); else `undefined`. */
   typedValue: V | undefined
+  /** The committed value as `putOwned` got it before the last commit (for `getOwned`); else `undefined`. */
+  committedTyped: V | undefined
   /** The change is a retention delete (`expire`): the flush listener does not hear of it. */
   isExpiry: boolean
 }
@@ -161,6 +163,22 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
   get(key: K): V | undefined {
     this.checkOpen()
     const k = this.hashedKeyBytes(key)
+    const bytes = this.getBytes(k, this.memoHash)
+    return bytes === undefined ? undefined : this.value(bytes)
+  }
+
+  /**
+   * `get` for a caller that never changes the value it gets (an aggregation reading its
+   * previous result): the value may be the very object `putOwned` was given, saved decoding it.
+   */
+  getOwned(key: K): V | undefined {
+    this.checkOpen()
+    const k = this.hashedKeyBytes(key)
+    const slot = this.slots.getHashed(k, this.memoHash)
+    if (slot !== undefined) {
+      if (slot.dirty) return slot.value === null ? undefined : (slot.typedValue ?? this.value(slot.value))
+      if (slot.committedTyped !== undefined) return slot.committedTyped
+    }
     const bytes = this.getBytes(k, this.memoHash)
     return bytes === undefined ? undefined : this.value(bytes)
   }
@@ -337,7 +355,10 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
     }
     for (const slot of dirty) {
       slot.dirty = false
-      if (committed) this.cache(slot, slot.value)
+      if (committed) {
+        this.cache(slot, slot.value)
+        slot.committedTyped = slot.typedValue
+      }
       slot.value = null
       slot.before = null
       slot.typedKey = undefined
@@ -347,7 +368,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
 
   /** A new clean slot of `k` that knows nothing yet. */
   private addSlot(k: Uint8Array, hash: number): Slot<K, V> {
-    const slot: Slot<K, V> = { key: k, hash, committed: undefined, dirty: false, value: null, timestampMs: 0, before: null, isExpiry: false, typedKey: undefined, typedValue: undefined }
+    const slot: Slot<K, V> = { key: k, hash, committed: undefined, dirty: false, value: null, timestampMs: 0, before: null, isExpiry: false, typedKey: undefined, typedValue: undefined, committedTyped: undefined }
     this.slots.setHashed(k, hash, slot)
     return slot
   }
@@ -385,6 +406,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
     if (before === undefined) this.cleanBytes += slot.key.length + ENTRY_OVERHEAD_BYTES
     this.cleanBytes += (value?.length ?? 0) - (before?.length ?? 0)
     slot.committed = value
+    slot.committedTyped = undefined
   }
 
   /** Empties the clean cache: only dirty slots stay, knowing no committed value. */
@@ -393,6 +415,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
     this.cleanBytes = 0
     for (const slot of this.pendingList) {
       slot.committed = undefined
+      slot.committedTyped = undefined
       this.slots.setHashed(slot.key, slot.hash, slot)
     }
   }

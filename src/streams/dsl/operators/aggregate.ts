@@ -84,7 +84,8 @@ export function aggregateProcessor<K, V, VA>(storeName: string, combine: (key: K
           context.recordDropped()
           return
         }
-        const old = store.get(key)
+        // Read-only: the envelope is not changed, only its parts passed on (getOwned may return the stored object).
+        const old = store.getOwned(key)
         const aggregate = combine(key, value, old?.value)
         const timestampMs = old === undefined ? record.timestampMs : Math.max(old.timestampMs, record.timestampMs)
         const updated = { value: aggregate, timestampMs }
