@@ -32,6 +32,28 @@ export interface StringSerdeOptions {
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 /**
+ * Strings up to this many UTF-16 units are copied byte by byte when they are ASCII: for keys
+ * and short values the loop costs less than `Buffer.from`'s two native calls (length, then
+ * write); longer strings go to `Buffer.from` at once.
+ */
+const SHORT_STRING_UNITS = 64
+/** The largest ASCII code unit (an ASCII string's UTF-8 bytes are its code units). */
+const ASCII_MAX = 0x7f
+
+/** `value`'s UTF-8 bytes, as `Buffer.from(value, 'utf8')` writes them. */
+function encodeUtf8(value: string): Buffer {
+  const units = value.length
+  if (units > SHORT_STRING_UNITS) return Buffer.from(value, 'utf8')
+  const out = Buffer.allocUnsafe(units)
+  for (let i = 0; i < units; i++) {
+    const unit = value.charCodeAt(i)
+    if (unit > ASCII_MAX) return Buffer.from(value, 'utf8')
+    out[i] = unit
+  }
+  return out
+}
+
+/**
  * A serde of UTF-8 strings (Kafka's `Serdes.String()`).
  *
  * Serialize throws `SERDES_INVALID_VALUE` for a non-string, and in `'fatal'` mode for a string with
@@ -45,11 +67,12 @@ export function stringSerde(options: StringSerdeOptions = {}): Serde<string> {
       if (value === null) return null
       if (typeof value !== 'string') throw invalidValue(SERDE, topic, `expected a string, got ${typeName(value)}`)
       if (fatal && LONE_SURROGATE.test(value)) throw invalidValue(SERDE, topic, 'the string has an unpaired surrogate')
-      return Buffer.from(value, 'utf8')
+      return encodeUtf8(value)
     },
     deserialize(topic, bytes) {
       if (bytes === null) return null
-      return fatal ? decodeUtf8Strict(SERDE, topic, bytes) : asBuffer(bytes).toString('utf8')
+      // toString() without arguments is UTF-8 with no encoding lookup.
+      return fatal ? decodeUtf8Strict(SERDE, topic, bytes) : asBuffer(bytes).toString()
     },
   }
 }
