@@ -16,15 +16,9 @@ import { SlidingWindows } from './sliding-windows.js'
 import { SessionWindows } from './session-windows.js'
 import { SessionWindowedKStreamImpl } from './session-windowed-kstream-impl.js'
 import type { EmitStrategy } from './operators/window-aggregate.js'
-import type { StreamState } from './stream-state.js'
+import type { GroupedState, StreamState } from './stream-state.js'
 import { KTableImpl } from './ktable-impl.js'
 import type { Materialized } from './options.js'
-
-/** A grouped stream: the stream it groups, the name its repartition takes, and how to make streams. */
-export interface GroupedState<K, V> extends StreamState<K, V> {
-  readonly repartitionName: string | undefined
-  readonly newStream: <K2, V2>(state: StreamState<K2, V2>) => KStream<K2, V2>
-}
 
 export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
   constructor(

@@ -8,28 +8,10 @@ import { addSuppression } from './operators/suppress.js'
 import type { SuppressOptions, Suppressed } from './suppressed.js'
 import { NAME_PREFIX, type InternalStreamsBuilder } from './internal-builder.js'
 import type { KGroupedTable, KStream, KTable } from './kstream.js'
-import type { StreamState } from './stream-state.js'
+import type { StreamState, TableState } from './stream-state.js'
 import { tableToStreamProcessor } from './operators/table-to-stream.js'
 import { KGroupedTableImpl } from './kgrouped-table-impl.js'
 import type { Grouped, KeyValue, Named } from './options.js'
-
-export interface TableState<K, V> {
-  readonly builder: InternalStreamsBuilder
-  /** The node forwarding the table's changes. */
-  readonly node: string
-  readonly keySerde: Serde<K> | undefined
-  readonly valueSerde: Serde<V> | undefined
-  /** Makes the stream `toStream()` returns (passed in: the table does not import the stream class). */
-  readonly newStream: <K2, V2>(state: StreamState<K2, V2>) => KStream<K2, V2>
-  /** Set on a table of windowed results (and kept by key-preserving table operators): `suppress(untilWindowCloses)` reads it. */
-  readonly windowed?: WindowedTableInfo
-}
-
-/** What a windowed table's producer tells operators downstream about its windows. */
-export interface WindowedTableInfo {
-  /** How long past a window's end stream time must be before the window is final (Kafka: the windows' grace period). */
-  readonly graceMs: number
-}
 
 export class KTableImpl<K, V> implements KTable<K, V> {
   constructor(readonly state: TableState<K, V>) {}
