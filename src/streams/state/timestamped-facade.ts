@@ -3,26 +3,12 @@
  * `ReadOnlyKeyValueStoreFacade`): what queries and `TopologyTestDriver.getKeyValueStore` return
  * for an aggregation's store. Writes through it stamp the current time of the task.
  */
-import type { KeyValue } from '../dsl/options.js'
 import type { KeyValueIterator, KeyValueStore } from './key-value-store.js'
+import { mapIterator } from './mapped-iterator.js'
 import type { ValueAndTimestamp } from './value-and-timestamp.js'
 
 export function plainValueFacade<K, V>(inner: KeyValueStore<K, ValueAndTimestamp<V>>, nowMs: () => number): KeyValueStore<K, V> {
-  const unwrap = (it: KeyValueIterator<K, ValueAndTimestamp<V>>): KeyValueIterator<K, V> => {
-    const out: KeyValueIterator<K, V> = {
-      next(): IteratorResult<KeyValue<K, V>> {
-        const r = it.next()
-        return r.done === true ? { done: true, value: undefined } : { done: false, value: { key: r.value.key, value: r.value.value.value } }
-      },
-      return(): IteratorResult<KeyValue<K, V>> {
-        it.close()
-        return { done: true, value: undefined }
-      },
-      close: () => it.close(),
-      [Symbol.iterator]: () => out,
-    }
-    return out
-  }
+  const unwrap = (it: KeyValueIterator<K, ValueAndTimestamp<V>>): KeyValueIterator<K, V> => mapIterator(it, (e) => ({ key: e.key, value: e.value.value }))
   const stamp = (value: V | null): ValueAndTimestamp<V> | null => (value === null ? null : { value, timestampMs: nowMs() })
   return {
     name: inner.name,
