@@ -1,14 +1,16 @@
 /**
  * The child of kill9-count.test.ts: a counting StreamsApp (RocksDB store, at-least-once, 20 ms
  * commits) on the embedded broker in `dataDir`, with its state in `stateDir`. It prints
- * `committed <n>` after each commit (the group's committed input offsets, summed), and `done`
- * once they reach the input's end — then closes cleanly. The parent kills it with SIGKILL.
+ * `committed <n>` after each commit (the group's committed input offsets, summed). Once they
+ * reach the input's end it prints `idle` and, in `hold` mode, keeps running until the parent
+ * kills it (so every kill run ends in a SIGKILL, however fast the input went); otherwise it closes
+ * cleanly and prints `done`. The parent kills it with SIGKILL.
  */
 import { Broker } from '../../../src/log/index.js'
 import { Serdes } from '../../../src/serdes/index.js'
 import { StreamsApp, StreamsBuilder } from '../../../src/streams/index.js'
 
-const [dataDir, stateDir] = process.argv.slice(2) as [string, string]
+const [dataDir, stateDir, mode] = process.argv.slice(2) as [string, string, 'hold' | 'finish']
 const S = Serdes.string()
 
 const broker = await Broker.open({ dataDir })
@@ -36,6 +38,8 @@ await app.start()
 // A run that finds everything committed already gets no commit events: check once at the start.
 if ((await committedNow()) >= end) console.log(`committed ${end}`)
 else await finished
+console.log('idle')
+if (mode === 'hold') await new Promise<never>(() => undefined)
 await app.close()
 await admin.close()
 await broker.close()
