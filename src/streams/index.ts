@@ -67,6 +67,7 @@ export type { WindowStore, ReadOnlyWindowStore, WindowStoreIterator } from './st
 export type { SessionStore, ReadOnlySessionStore } from './state/session-store.js'
 export type { ValueAndTimestamp } from './state/value-and-timestamp.js'
 export type { StreamsMetrics } from './runtime/task-metrics.js'
+export type { StoreMetrics } from './state/key-value-store-impl.js'
 
 export type {
   ErrorContext,

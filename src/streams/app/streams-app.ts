@@ -303,10 +303,11 @@ export class StreamsApp {
 
   /**
    * The app's metrics: records dropped on purpose (null keys or values into aggregations, records
-   * too late for their window), in total since the latest start and per current task.
+   * too late for their window), in total since the latest start and per current task; and each
+   * state store's counters over the current tasks.
    */
   metrics(): StreamsMetrics {
-    return this.#taskManager?.metrics() ?? { droppedRecordsTotal: 0, tasks: {} }
+    return this.#taskManager?.metrics() ?? { droppedRecordsTotal: 0, tasks: {}, stores: {} }
   }
 
   /**

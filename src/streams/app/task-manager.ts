@@ -10,7 +10,7 @@ import type { ErrorHandlers } from '../runtime/error-handlers.js'
 import type { RecordCollector } from '../runtime/record-collector.js'
 import type { RecordQueue } from '../runtime/record-queue.js'
 import { StreamTask, matchesWhole } from '../runtime/stream-task.js'
-import type { StreamsMetrics } from '../runtime/task-metrics.js'
+import { storeMetricsByName, type StreamsMetrics } from '../runtime/task-metrics.js'
 import { changelogTopicOf } from '../state/stores.js'
 import type { KeyValueStoreImpl } from '../state/key-value-store-impl.js'
 import type { StateManager } from './state-manager.js'
@@ -51,7 +51,7 @@ export class TaskManager {
       tasks[key] = { droppedRecordsTotal: task.context.droppedRecords }
       total += task.context.droppedRecords
     }
-    return { droppedRecordsTotal: total, tasks }
+    return { droppedRecordsTotal: total, tasks, stores: storeMetricsByName([...this.tasks.values()].flatMap((task) => task.stores)) }
   }
 
   get taskKeys(): string[] {

@@ -23,6 +23,21 @@ import { mergeEntries, type PendingEntry } from './merged-iterator.js'
 import { newBytesTree } from './memory/in-memory-backend.js'
 import type { KeyValueStoreSpec } from './stores.js'
 
+/**
+ * A store's counters since its task opened it (Kafka's metered store's rates, as totals):
+ * `backendReads` are reads the write buffer and the cache of committed values could not answer
+ * (Kafka's record-cache misses); `flushedRecords` the changes sent at flush (with caching);
+ * `commits` the batches written to the backend.
+ */
+export interface StoreMetrics {
+  gets: number
+  puts: number
+  backendReads: number
+  rangeReads: number
+  flushedRecords: number
+  commits: number
+}
+
 /** Where a store's changes go (the changelog topic's partition of the task). */
 export type ChangelogSink = (key: Uint8Array, value: Uint8Array | null, timestampMs: number) => void
 
@@ -93,6 +108,8 @@ function isPrimitiveKey(key: unknown): boolean {
 export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
   readonly name: string
   /** Every slot, by key. */
+  /** The store's counters (the metered layer of DESIGN.md §4; `app.metrics().stores`). */
+  readonly metrics: StoreMetrics = { gets: 0, puts: 0, backendReads: 0, rangeReads: 0, flushedRecords: 0, commits: 0 }
   private readonly slots = new BytesMap<Slot<K, V>>()
   /** The dirty slots in the order their keys were first changed (flush and commit iterate these). */
   private pendingList: Slot<K, V>[] = []
@@ -162,6 +179,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
 
   get(key: K): V | undefined {
     this.checkOpen()
+    this.metrics.gets++
     const k = this.hashedKeyBytes(key)
     const bytes = this.getBytes(k, this.memoHash)
     return bytes === undefined ? undefined : this.value(bytes)
@@ -173,6 +191,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
    */
   getOwned(key: K): V | undefined {
     this.checkOpen()
+    this.metrics.gets++
     const k = this.hashedKeyBytes(key)
     const slot = this.slots.getHashed(k, this.memoHash)
     if (slot !== undefined) {
@@ -198,6 +217,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
 
   private write(key: K, value: V | null, owned: V | undefined): void {
     this.checkOpen()
+    this.metrics.puts++
     const k = this.hashedKeyBytes(key)
     const hash = this.memoHash
     const v = value === null ? null : this.spec.value.serialize(this.runtime.topic, value)
@@ -258,6 +278,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
 
   prefixScan(prefix: K): KeyValueIterator<K, V> {
     this.checkOpen()
+    this.metrics.rangeReads++
     const p = this.keyBytes(prefix)
     const pending = this.sortedPending(p, undefined, false, (k) => k.length >= p.length && compareBytes(k.subarray(0, p.length), p) === 0)
     return this.typed(mergeEntries(this.backend.prefixScan(p), pending, false))
@@ -286,6 +307,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
   /** Commit step 1: sends the buffered changes to the changelog and the flush listener (with caching). */
   flush(): void {
     if (!this.spec.caching || this.pendingList.length === 0) return
+    this.metrics.flushedRecords += this.pendingList.length
     const listener = this.flushListener
     const changelog = this.spec.logging ? this.runtime.changelog : undefined
     if (listener === undefined) {
@@ -300,6 +322,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
   commit(changelogOffset: number | undefined): void {
     const batch: readonly BytesEntry[] = this.pendingList
     if (batch.length === 0 && changelogOffset === undefined) return
+    this.metrics.commits++
     this.backend.write(batch, changelogOffset)
     // What was written is what the backend holds now: the slots stay as its cache.
     this.clearPending(true)
@@ -377,6 +400,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
   private getBytes(k: Uint8Array, hash: number): Uint8Array | undefined {
     const slot = this.slots.getHashed(k, hash)
     if (slot !== undefined) return (slot.dirty ? slot.value : this.committedOf(slot)) ?? undefined
+    this.metrics.backendReads++
     const value = this.backend.get(k)
     // The in-memory backend is its own cache: caching in front of it only costs memory.
     if (this.backend.persistent) this.remember(this.addSlot(k, hash), value ?? null)
@@ -386,6 +410,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
   /** The committed value of `slot`'s key: known, else read from the backend (then cached). */
   private committedOf(slot: Slot<K, V>): Uint8Array | null {
     if (slot.committed !== undefined) return slot.committed
+    this.metrics.backendReads++
     const value = this.backend.get(slot.key) ?? null
     if (this.backend.persistent) this.remember(slot, value)
     return value
@@ -463,6 +488,7 @@ export class KeyValueStoreImpl<K, V> implements KeyValueStore<K, V> {
 
   private iterate(from: Uint8Array | undefined, to: Uint8Array | undefined, reverse: boolean): KeyValueIterator<K, V> {
     this.checkOpen()
+    this.metrics.rangeReads++
     const inRange = (k: Uint8Array): boolean => (from === undefined || compareBytes(k, from) >= 0) && (to === undefined || compareBytes(k, to) <= 0)
     return this.typed(mergeEntries(this.backend.range(from, to, reverse), this.sortedPending(from, to, reverse, inRange), reverse))
   }

@@ -43,7 +43,7 @@ import type { KeyValueStore } from '../state/key-value-store.js'
 import type { SessionStore } from '../state/session-store.js'
 import { plainWindowFacade, storeFace } from '../state/store-face.js'
 import type { WindowStore } from '../state/window-store.js'
-import type { StreamsMetrics } from '../runtime/task-metrics.js'
+import { storeMetricsByName, type StreamsMetrics } from '../runtime/task-metrics.js'
 import { taskIdToString } from '../processor/processor.js'
 import { DEFAULT_CACHE_MAX_BYTES, changelogTopicOf } from '../state/stores.js'
 import { plainValueFacade } from '../state/timestamped-facade.js'
@@ -208,10 +208,10 @@ export class TopologyTestDriver {
     return store?.spec.layout?.kind === 'session' ? (storeFace(store) as SessionStore<K, V>) : undefined
   }
 
-  /** Records the topology's processors dropped on purpose (Kafka's `dropped-records-total` of the task `0_0`). */
+  /** Records the topology's processors dropped on purpose (Kafka's `dropped-records-total` of the task `0_0`) and its stores' counters. */
   metrics(): StreamsMetrics {
     const dropped = this.task.context.droppedRecords
-    return { droppedRecordsTotal: dropped, tasks: { [taskIdToString(this.task.id)]: { droppedRecordsTotal: dropped } } }
+    return { droppedRecordsTotal: dropped, tasks: { [taskIdToString(this.task.id)]: { droppedRecordsTotal: dropped } }, stores: storeMetricsByName(this.task.stores) }
   }
 
   /** The wall clock (ms). */

@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { Serdes } from '../../../src/serdes/index.js'
-import { StreamsBuilder, TimeWindows } from '../../../src/streams/index.js'
+import { SlidingWindows, StreamsBuilder, TimeWindows } from '../../../src/streams/index.js'
 import { TopologyTestDriver } from '../../../src/testing/index.js'
 
 const S = Serdes.string()
@@ -56,5 +56,29 @@ describe("records dropped on purpose (Kafka's dropped-records-total)", () => {
     input.pipeInput('ann', 'Ann', 2)
     expect(d.metrics().droppedRecordsTotal).toBe(1)
     expect(d.getKeyValueStore<string, string>('users')?.approximateNumEntries()).toBe(1)
+  })
+
+  it("counts each store's gets, puts, backend reads, range reads, flushed changes and commits (the metered layer)", () => {
+    const builder = new StreamsBuilder()
+    const grouped = builder.stream('in', { key: S, value: S }).groupByKey()
+    grouped.count({ name: 'counts' })
+    grouped.windowedBy(SlidingWindows.ofTimeDifferenceWithNoGrace(10)).count({ name: 'sliding', caching: false })
+    const d = driver(builder)
+    const input = d.createInputTopic('in', S, S)
+    input.pipeInput('a', 'x', 1)
+    input.pipeInput('a', 'x', 2)
+    input.pipeInput('b', 'x', 3)
+    const counts = d.metrics().stores['counts']
+    // One read and one write per record; the driver commits after each record, so each change is flushed and committed.
+    expect(counts).toMatchObject({ gets: 3, puts: 3, rangeReads: 0, flushedRecords: 3, commits: 3 })
+    // The driver's in-memory backend has no cache in front of it (it is its own): the read for the
+    // aggregate and the table's read of the old value both reach it — at most two per update.
+    expect(counts?.backendReads).toBeGreaterThanOrEqual(3)
+    expect(counts?.backendReads).toBeLessThanOrEqual(6)
+    // Sliding windows read a key's windows as a range per record, and flush nothing (no caching).
+    const sliding = d.metrics().stores['sliding']
+    expect(sliding?.rangeReads).toBeGreaterThanOrEqual(3)
+    expect(sliding?.flushedRecords).toBe(0)
+    expect(sliding?.puts).toBeGreaterThanOrEqual(3)
   })
 })

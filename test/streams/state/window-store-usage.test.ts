@@ -98,6 +98,10 @@ describe.each<StoreBackendKind>(['memory', 'rocksdb'])('windowed counts on a run
     expect([...counts.all()].length).toBe(3)
     expect(first.metrics().droppedRecordsTotal).toBe(1)
     expect(Object.values(first.metrics().tasks).map((t) => t.droppedRecordsTotal)).toEqual([1])
+    // Four windowed updates (the null-key record never reached the store), each a read and a
+    // write, plus the point query above (queries read the same stores); at least one commit.
+    expect(first.metrics().stores['per-minute']).toMatchObject({ puts: 4, gets: 5 })
+    expect(first.metrics().stores['per-minute']?.commits).toBeGreaterThan(0)
     expect(() => first.windowStore('nope')).toThrow(expect.objectContaining({ code: 'STREAMS_UNKNOWN_STORE' }))
     expect(() => first.sessionStore('per-minute')).toThrow(expect.objectContaining({ code: 'STREAMS_UNKNOWN_STORE' }))
     expect(() => first.keyValueStore('per-minute')).toThrow(expect.objectContaining({ code: 'STREAMS_UNKNOWN_STORE' }))
