@@ -658,7 +658,7 @@ export class Broker implements LogClient {
 
   private startBackgroundTasks(): void {
     this.tasks.every('retention', this.intervals.retention, () => {
-      this.runRetention()
+      if (!this.closed) this.runRetention()
     })
     // Not awaited: flushes coalesce in the partition logs, and a slow fsync must not stall the
     // ticks of other partitions' deadlines.
@@ -668,14 +668,16 @@ export class Broker implements LogClient {
     this.tasks.every('checkpoint', this.intervals.checkpoint, () => {
       this.checkpointRecoveryPoints()
     })
+    // A tick can come while close() awaits the coordinators, before it stops the tasks: the
+    // public methods refuse a closed broker (LOG_CLOSED), so the ticks check first.
     this.tasks.every('cleaner', this.intervals.cleaner, async () => {
-      await this.runCleaner()
+      if (!this.closed) await this.runCleaner()
     })
     this.tasks.every('transaction-timeouts', this.intervals.transactionTimeouts, async () => {
       await this.transactions.abortTimedOutTransactions()
     })
     this.tasks.every('producer-id-expiration', this.intervals.producerIdExpiration, () => {
-      this.expireProducerIds()
+      if (!this.closed) this.expireProducerIds()
     })
   }
 

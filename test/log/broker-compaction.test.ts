@@ -205,3 +205,22 @@ describe('Broker compaction', () => {
     await expectCode(() => Broker.open({ dataDir: tempDir(), cleanerBackoffMs: 0 }), 'CONFIG_INVALID')
   })
 })
+
+describe('Broker close with background tasks due', () => {
+  it('runs no cleaner, retention or producer-id tick against itself once closing (no LOG_CLOSED background errors)', async () => {
+    const clock = new ManualClock(T0)
+    const errors: string[] = []
+    const broker = await Broker.open({
+      dataDir: tempDir(),
+      clock,
+      onBackgroundError: (task, err) => errors.push(`${task}: ${(err as { code?: string }).code}`),
+    })
+    broker.createTopic({ topic: 'c', configs: COMPACT })
+    const closing = broker.close()
+    // Every task is due (cleaner 15 s, retention 5 min, producer-id expiration 10 min) while
+    // close() awaits its coordinators, before it stops the tasks.
+    clock.advance(600_000)
+    await closing
+    expect(errors).toEqual([])
+  })
+})
