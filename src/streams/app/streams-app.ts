@@ -41,15 +41,11 @@ import { prepareTopics, type TopicPlan } from './topic-plan.js'
 import { StateManager, type RestoreReport } from './state-manager.js'
 import { GlobalState } from './global-state.js'
 import { StateDirectory } from './state-dir.js'
-import { compositeReadOnlySessionStore, compositeReadOnlyStore, compositeReadOnlyWindowStore } from '../state/composite-store.js'
-import type { KeyValueStoreImpl } from '../state/key-value-store-impl.js'
-import type { ReadOnlySessionStore, SessionStore } from '../state/session-store.js'
-import { plainWindowFacade, storeFace } from '../state/store-face.js'
-import type { StoreSpec } from '../state/stores.js'
-import type { ReadOnlyWindowStore, WindowStore } from '../state/window-store.js'
-import type { KeyValueStore, ReadOnlyKeyValueStore } from '../state/key-value-store.js'
-import { plainValueFacade } from '../state/timestamped-facade.js'
-import type { ValueAndTimestamp } from '../state/value-and-timestamp.js'
+import { StoreQueries } from './store-queries.js'
+import { RepartitionPurger } from './repartition-purger.js'
+import type { ReadOnlySessionStore } from '../state/session-store.js'
+import type { ReadOnlyWindowStore } from '../state/window-store.js'
+import type { ReadOnlyKeyValueStore } from '../state/key-value-store.js'
 import { RocksDbResources } from '../state/rocksdb/rocksdb-resources.js'
 
 interface Running {
@@ -98,13 +94,12 @@ export class StreamsApp {
   #loop: Promise<void> | undefined
   #stopping = false
   #lastCommitMs = 0
-  #lastPurgeMs = 0
-  /** Committed offsets of repartition topic partitions not yet purged up to. */
-  readonly #purgeable = new Map<string, { topic: string; partition: number; offset: number }>()
+  readonly #purger: RepartitionPurger
   #transactionOpen = false
   readonly #replacements = new Map<string, number>()
   /** Why the global stores' loop died: the app fails with it. */
   #globalFailure: unknown
+  readonly #queries: StoreQueries
 
   /** @throws `CONFIG_INVALID` listing every invalid option. */
   constructor(topology: Topology, config: StreamsAppConfigInput) {
@@ -121,6 +116,13 @@ export class StreamsApp {
       deadLetterQueueTopic: c.deadLetterQueueTopic,
       onWarning: c.onWarning,
     }
+    this.#purger = new RepartitionPurger(c.repartitionPurgeIntervalMs, c.onWarning)
+    this.#queries = new StoreQueries({
+      stores: this.#definition.stores,
+      state: () => this.state,
+      running: () => this.#running,
+      nowMs: () => this.#config.clock.nowMs(),
+    })
   }
 
   get state(): StreamsAppState {
@@ -233,7 +235,7 @@ export class StreamsApp {
       throw err
     }
     this.#lastCommitMs = c.clock.monotonicMs()
-    this.#lastPurgeMs = this.#lastCommitMs
+    this.#purger.reset(this.#lastCommitMs)
     this.#loop = this.runLoop()
   }
 
@@ -286,19 +288,7 @@ export class StreamsApp {
    *   or a window or session store.
    */
   keyValueStore<K, V>(name: string): ReadOnlyKeyValueStore<K, V> {
-    const spec = this.#definition.stores.get(name)
-    if (spec === undefined) throw streamsError('STREAMS_UNKNOWN_STORE', `the topology has no state store ${name}`, { store: name })
-    if (spec.layout !== undefined) throw streamsError('STREAMS_UNKNOWN_STORE', `store ${name} is a ${spec.layout.kind} store: query it with ${spec.layout.kind}Store()`, { store: name })
-    if (this.state !== 'RUNNING') throw streamsError('STREAMS_ILLEGAL_STATE', `store ${name} is not queryable while the app is ${this.state}`, { store: name, state: this.state })
-    const timestamped = spec.timestamped === true
-    return compositeReadOnlyStore<K, V>(() => {
-      const run = this.#running
-      if (run === undefined || this.state !== 'RUNNING') throw streamsError('STREAMS_ILLEGAL_STATE', `store ${name} is not queryable while the app is ${this.state}`, { store: name, state: this.state })
-      if (run.global.has(name)) return [run.global.readable<K, V>(name)]
-      return run.tasks.storesNamed(name).map((s) =>
-        timestamped ? plainValueFacade(s as unknown as KeyValueStore<K, ValueAndTimestamp<V>>, () => this.#config.clock.nowMs()) : (s as unknown as KeyValueStore<K, V>),
-      )
-    })
+    return this.#queries.keyValueStore<K, V>(name)
   }
 
   /**
@@ -317,17 +307,7 @@ export class StreamsApp {
    *   name the topology lacks or a store that is not a window store.
    */
   windowStore<K, V>(name: string): ReadOnlyWindowStore<K, V> {
-    const spec = this.queryableSpec(name, 'window')
-    const layout = spec.layout as { readonly windowSizeMs: number; readonly retentionMs: number }
-    return compositeReadOnlyWindowStore<K, V>(
-      () =>
-        this.localStores(name).map((s) => {
-          const face = storeFace(s) as WindowStore<K, unknown>
-          return spec.timestamped === true ? plainWindowFacade(face as WindowStore<K, ValueAndTimestamp<V>>, () => this.#config.clock.nowMs()) : (face as WindowStore<K, V>)
-        }),
-      layout.windowSizeMs,
-      layout.retentionMs,
-    )
+    return this.#queries.windowStore<K, V>(name)
   }
 
   /**
@@ -336,22 +316,7 @@ export class StreamsApp {
    * @throws as `windowStore`, for a store that is not a session store.
    */
   sessionStore<K, V>(name: string): ReadOnlySessionStore<K, V> {
-    const spec = this.queryableSpec(name, 'session')
-    return compositeReadOnlySessionStore<K, V>(() => this.localStores(name).map((s) => storeFace(s) as SessionStore<K, V>), spec.layout?.retentionMs ?? 0)
-  }
-
-  private queryableSpec(name: string, kind: 'window' | 'session'): StoreSpec {
-    const spec = this.#definition.stores.get(name)
-    if (spec?.layout?.kind !== kind) throw streamsError('STREAMS_UNKNOWN_STORE', `the topology has no ${kind} store ${name}`, { store: name })
-    if (this.state !== 'RUNNING') throw streamsError('STREAMS_ILLEGAL_STATE', `store ${name} is not queryable while the app is ${this.state}`, { store: name, state: this.state })
-    return spec
-  }
-
-  /** The local instances of store `name`, at the time of the read. @throws `STREAMS_ILLEGAL_STATE` unless running. */
-  private localStores(name: string): KeyValueStoreImpl<unknown, unknown>[] {
-    const run = this.#running
-    if (run === undefined || this.state !== 'RUNNING') throw streamsError('STREAMS_ILLEGAL_STATE', `store ${name} is not queryable while the app is ${this.state}`, { store: name, state: this.state })
-    return run.tasks.storesNamed(name)
+    return this.#queries.sessionStore<K, V>(name)
   }
 
   // ---------------------------------------------------------------- the loop
@@ -465,25 +430,7 @@ export class StreamsApp {
     if (offsets.length > 0) this.#commits.next(offsets)
     this.#replacements.clear()
     this.#lastCommitMs = this.#config.clock.monotonicMs()
-    await this.purgeRepartitionTopics(run, offsets)
-  }
-
-  /**
-   * Deletes what this instance has committed of repartition topics (Kafka does the same), at most
-   * every `repartitionPurgeIntervalMs`. Best effort: a failure is reported and retried next time.
-   */
-  private async purgeRepartitionTopics(run: Running, committed: readonly { topic: string; partition: number; offset: number }[]): Promise<void> {
-    for (const o of committed) if (run.plan.internalTopics.has(o.topic)) this.#purgeable.set(`${o.topic}\u0000${o.partition}`, o)
-    const now = this.#config.clock.monotonicMs()
-    if (this.#purgeable.size === 0 || now - this.#lastPurgeMs < this.#config.repartitionPurgeIntervalMs) return
-    this.#lastPurgeMs = now
-    const before = [...this.#purgeable.values()]
-    this.#purgeable.clear()
-    try {
-      await run.admin.deleteRecords(before)
-    } catch (err) {
-      this.#config.onWarning(`could not purge repartition topics: ${err instanceof Error ? err.message : String(err)}`, {})
-    }
+    await this.#purger.afterCommit(run.admin, run.plan.internalTopics, offsets, this.#config.clock.monotonicMs())
   }
 
   /**
